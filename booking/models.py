@@ -1,0 +1,356 @@
+"""What happens: time slots held and booked, meetings, customers."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import Exists, F, Func, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from booking.constraints import PostgresExclusionConstraint
+from config_data.models import (
+    CustomerCategory,
+    Employee,
+    InformationQuestion,
+    MeetingTopic,
+    MeetingType,
+    Room,
+)
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = models.DateTimeField()  # only ever used inside the exclusion constraint
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The API's customerId.")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customer",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="customer_unique_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class TimeSlotStatus(models.TextChoices):
+    RESERVED = "Reserved", _("Reserved")
+    BOOKED = "Booked", _("Booked")
+    CANCELLED = "Cancelled", _("Cancelled")
+    EXPIRED = "Expired", _("Expired")
+
+
+# Statuses that occupy time. A Reserved slot past its expiry still counts here
+# until a service marks it Expired; queries use TimeSlotQuerySet.active(now).
+OCCUPYING_STATUSES = [TimeSlotStatus.RESERVED, TimeSlotStatus.BOOKED]
+
+
+def new_session_key() -> str:
+    return f"single:{uuid.uuid4().hex}"
+
+
+class TimeSlotQuerySet(models.QuerySet["TimeSlot"]):
+    def active(self, now: datetime) -> TimeSlotQuerySet:
+        """Booked, or Reserved and not yet expired: the slots that block time."""
+        return self.filter(
+            Q(status=TimeSlotStatus.BOOKED) | Q(status=TimeSlotStatus.RESERVED, expires_at__gt=now)
+        )
+
+    def stale_holds(self, now: datetime) -> TimeSlotQuerySet:
+        return self.filter(status=TimeSlotStatus.RESERVED, expires_at__lte=now)
+
+    def overlapping(self, start: datetime, end: datetime) -> TimeSlotQuerySet:
+        """Slots whose blocked time (with buffers) meets [start, end)."""
+        return self.filter(blocked_start__lt=end, blocked_end__gt=start)
+
+    def for_resources(
+        self, *, employee_ids: list[int] | set[int], room_ids: list[int] | set[int]
+    ) -> TimeSlotQuerySet:
+        return self.filter(Q(employee_id__in=employee_ids) | Q(room_id__in=room_ids))
+
+    def held_by(self, holder: str) -> TimeSlotQuerySet:
+        return self.filter(holder=holder)
+
+    def double_booked(self) -> TimeSlotQuerySet:
+        """Occupying slots that overlap another on the same employee or room: always empty.
+
+        The independent proof, in one query, that the guarantee held.
+        """
+        clash = (
+            TimeSlot.objects.filter(
+                status__in=OCCUPYING_STATUSES,
+                blocked_start__lt=OuterRef("blocked_end"),
+                blocked_end__gt=OuterRef("blocked_start"),
+            )
+            .filter(Q(employee_id=OuterRef("employee_id")) | Q(room_id=OuterRef("room_id")))
+            .exclude(pk=OuterRef("pk"))
+            .exclude(session_key=OuterRef("session_key"))
+        )
+        return self.filter(status__in=OCCUPYING_STATUSES).filter(Exists(clash))
+
+
+class TimeSlot(models.Model):
+    """A piece of an employee's and/or a room's time: held (Reserved), then Booked.
+
+    blocked_start/blocked_end include the topic's buffers; the database forbids two
+    occupying slots whose blocked ranges overlap for the same employee or room,
+    unless they are seats of the same group session (same session_key).
+    """
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="time_slots"
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="time_slots"
+    )
+    topic = models.ForeignKey(
+        MeetingTopic, on_delete=models.PROTECT, null=True, blank=True, related_name="time_slots"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    blocked_start = models.DateTimeField(_("blocked from"))
+    blocked_end = models.DateTimeField(_("blocked until"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=TimeSlotStatus.choices, default=TimeSlotStatus.RESERVED
+    )
+    expires_at = models.DateTimeField(_("hold expires at"), null=True, blank=True)
+    holder = models.CharField(
+        _("holder"),
+        max_length=200,
+        help_text=_("Who holds it: client:<id>, session:<key> or user:<id>."),
+    )
+    token = models.CharField(
+        _("idempotency token"), max_length=200, blank=True, help_text=_("The reserve body's token.")
+    )
+    session_key = models.CharField(max_length=200, default=new_session_key, editable=False)
+    seat = models.PositiveSmallIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TimeSlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("time slot")
+        verbose_name_plural = _("time slots")
+        indexes = [
+            models.Index(fields=["employee", "blocked_start"], name="timeslot_employee_idx"),
+            models.Index(fields=["room", "blocked_start"], name="timeslot_room_idx"),
+            models.Index(fields=["status", "expires_at"], name="timeslot_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="timeslot_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_start__lte=F("start")) & Q(blocked_end__gte=F("end")),
+                name="timeslot_blocked_covers_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(employee__isnull=False) | Q(room__isnull=False),
+                name="timeslot_has_employee_or_room",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=TimeSlotStatus.RESERVED) | Q(expires_at__isnull=False),
+                name="timeslot_reserved_has_expiry",
+            ),
+            models.CheckConstraint(condition=Q(seat__gte=1), name="timeslot_seat_positive"),
+            models.UniqueConstraint(
+                fields=["session_key", "seat"],
+                condition=Q(status__in=OCCUPYING_STATUSES),
+                name="timeslot_unique_seat",
+            ),
+            models.UniqueConstraint(
+                fields=["holder", "token"],
+                condition=~Q(token=""),
+                name="timeslot_unique_holder_token",
+            ),
+            # The heart of the product: one employee, or one room, is never given twice.
+            PostgresExclusionConstraint(
+                name="timeslot_no_employee_overlap",
+                expressions=[
+                    (
+                        TsTzRange("blocked_start", "blocked_end", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("employee", RangeOperators.EQUAL),
+                    ("session_key", RangeOperators.NOT_EQUAL),
+                ],
+                condition=Q(status__in=OCCUPYING_STATUSES, employee__isnull=False),
+            ),
+            PostgresExclusionConstraint(
+                name="timeslot_no_room_overlap",
+                expressions=[
+                    (
+                        TsTzRange("blocked_start", "blocked_end", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("room", RangeOperators.EQUAL),
+                    ("session_key", RangeOperators.NOT_EQUAL),
+                ],
+                condition=Q(status__in=OCCUPYING_STATUSES, room__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.employee or self.room
+        return f"{who} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+    def is_held_by(self, holder: str) -> bool:
+        return self.holder == holder
+
+    def hold_is_live(self, now: datetime) -> bool:
+        return (
+            self.status == TimeSlotStatus.RESERVED
+            and self.expires_at is not None
+            and self.expires_at > now
+        )
+
+
+class BookedBy(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    EMPLOYEE = "employee", _("Employee")
+
+
+class MeetingStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+def new_reference() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_ical_uid() -> str:
+    return f"{uuid.uuid4()}@bookme"
+
+
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def confirmed(self) -> MeetingQuerySet:
+        return self.filter(status=MeetingStatus.CONFIRMED)
+
+    def upcoming(self, now: datetime) -> MeetingQuerySet:
+        return self.filter(time_slot__end__gt=now).order_by("time_slot__start")
+
+    def past(self, now: datetime) -> MeetingQuerySet:
+        return self.filter(time_slot__end__lte=now).order_by("-time_slot__start")
+
+    def owned_by(self, owner: str) -> MeetingQuerySet:
+        return self.filter(owner=owner)
+
+    def with_details(self) -> MeetingQuerySet:
+        return self.select_related(
+            "time_slot__employee__location",
+            "time_slot__room__location",
+            "topic",
+            "customer",
+            "customer_category",
+        )
+
+
+class Meeting(models.Model):
+    time_slot = models.OneToOneField(TimeSlot, on_delete=models.PROTECT, related_name="meeting")
+    topic = models.ForeignKey(MeetingTopic, on_delete=models.PROTECT, related_name="meetings")
+    customer_category = models.ForeignKey(
+        CustomerCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="meetings"
+    )
+    meeting_type = models.CharField(_("meeting type"), max_length=10, choices=MeetingType.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="meetings")
+    description = models.TextField(_("description"), blank=True)
+    booked_by = models.CharField(
+        _("booked by"), max_length=10, choices=BookedBy.choices, default=BookedBy.CUSTOMER
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.CONFIRMED
+    )
+    reference = models.CharField(max_length=64, unique=True, default=new_reference, editable=False)
+    ical_uid = models.CharField(max_length=100, unique=True, default=new_ical_uid, editable=False)
+    ical_sequence = models.PositiveIntegerField(default=0, editable=False)
+    owner = models.CharField(
+        _("owner"),
+        max_length=200,
+        help_text=_("Who booked it: client:<id>, session:<key> or user:<id>."),
+    )
+    language = models.CharField(_("language"), max_length=10, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=MeetingStatus.CONFIRMED, cancelled_at__isnull=True)
+                | Q(status=MeetingStatus.CANCELLED, cancelled_at__isnull=False),
+                name="meeting_cancelled_has_timestamp",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} with {self.customer.name} at {self.time_slot.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def employee(self) -> Employee | None:
+        return self.time_slot.employee
+
+    @property
+    def room(self) -> Room | None:
+        return self.time_slot.room
+
+    @property
+    def start(self) -> datetime:
+        return self.time_slot.start
+
+    @property
+    def end(self) -> datetime:
+        return self.time_slot.end
+
+
+class MeetingAnswer(models.Model):
+    """The customer's answer, with the question as it was asked (questions may change later)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(
+        InformationQuestion, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    question_text = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"), max_length=2048, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "pk"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self) -> str:
+        return f"{self.question_text}: {self.answer}"

@@ -1,0 +1,335 @@
+"""Slot search: load what one search needs, in a constant number of queries, and ask the engine.
+
+The queries do not depend on how many employees, rooms or days are searched: each
+table is read once, filtered to the resources and the window.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+
+from booking import availability as engine
+from booking.errors import InvalidRequest, SlotUnavailable
+from booking.models import TimeSlot
+from config_data.models import (
+    Absence,
+    ClosedDay,
+    Employee,
+    MeetingTopic,
+    MeetingType,
+    OpeningHours,
+    Room,
+    WorkingHours,
+)
+
+# Used when the API searches or reserves without a theme.
+DEFAULT_DURATION = timedelta(minutes=60)
+DEFAULT_STEP = timedelta(minutes=30)
+NO_TOPIC_HORIZON = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class SlotSearch:
+    start: datetime
+    end: datetime
+    topic: MeetingTopic | None = None
+    customer_category_id: int | None = None
+    employee_ids: Sequence[int] | None = None  # explicitEmployeeIds
+    meeting_types: frozenset[str] | None = None  # None: whatever the topic allows
+    require_room: bool = False
+    room_ids: Sequence[int] | None = None  # specificRooms
+    duration: timedelta | None = None  # meetingDuration
+    require_employee: bool = True  # requireEmployeeParticipation
+    location_id: int | None = None
+    ignore_session_key: str = ""  # a meeting being moved does not block itself
+
+
+def max_search_window() -> timedelta:
+    return timedelta(days=settings.BOOKME_MAX_SEARCH_DAYS)
+
+
+def validate_search(search: SlotSearch) -> None:
+    if search.start.tzinfo is None or search.end.tzinfo is None:
+        raise InvalidRequest("Times must include a UTC offset.", field="start")
+    if search.end <= search.start:
+        raise InvalidRequest("The end of the search must be after its start.", field="end")
+    if search.end - search.start > max_search_window():
+        raise InvalidRequest(
+            f"A search covers at most {settings.BOOKME_MAX_SEARCH_DAYS} days.", field="end"
+        )
+    if search.duration is not None and search.duration <= timedelta(0):
+        raise InvalidRequest("The meeting duration must be positive.", field="duration")
+    if search.meeting_types is not None and not search.meeting_types <= set(MeetingType.values):
+        raise InvalidRequest("Unknown meeting type.", field="meeting_types")
+
+
+def rules_for(search: SlotSearch, *, now: datetime) -> engine.SlotRules:
+    requested = search.meeting_types or frozenset(MeetingType.values)
+    topic = search.topic
+    if topic is None:
+        return engine.SlotRules(
+            duration=search.duration or DEFAULT_DURATION,
+            step=DEFAULT_STEP,
+            earliest=now,
+            latest=now + NO_TOPIC_HORIZON,
+            meeting_types=requested,
+            room_for_physical=search.require_room,
+            require_room=search.require_room,
+        )
+    return engine.SlotRules(
+        duration=search.duration or timedelta(minutes=topic.duration),
+        step=timedelta(minutes=topic.slot_step),
+        earliest=now + timedelta(minutes=topic.minimum_notice),
+        latest=now + timedelta(days=topic.booking_horizon),
+        meeting_types=topic.meeting_types & requested,
+        buffer_before=timedelta(minutes=topic.buffer_before),
+        buffer_after=timedelta(minutes=topic.buffer_after),
+        room_for_physical=topic.requires_room,
+        require_room=search.require_room,
+        capacity=topic.capacity,
+    )
+
+
+@dataclass
+class _Loaded:
+    employees: list[engine.EmployeeAvailability]
+    rooms: list[engine.RoomAvailability]
+    sessions: list[engine.GroupSession]
+
+
+def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loaded:
+    topic = search.topic
+    margin = rules.duration + rules.buffer_before + rules.buffer_after + timedelta(days=1)
+    window_start, window_end = search.start - margin, search.end + margin
+
+    employees: list[Employee] = []
+    if search.require_employee:
+        employee_qs = (topic.employees if topic else Employee.objects).bookable()
+        if search.employee_ids is not None:
+            employee_qs = employee_qs.filter(pk__in=search.employee_ids)
+        if search.location_id is not None:
+            employee_qs = employee_qs.filter(location_id=search.location_id)
+        employees = list(employee_qs.select_related("location").order_by("pk"))
+
+    room_qs = Room.objects.filter(active=True).select_related("location")
+    if search.room_ids is not None:
+        room_qs = room_qs.filter(pk__in=search.room_ids)
+    if search.require_employee:
+        room_qs = room_qs.filter(location_id__in={e.location_id for e in employees})
+    elif search.location_id is not None:
+        room_qs = room_qs.filter(location_id=search.location_id)
+    needs_rooms = rules.require_room or rules.room_for_physical or not search.require_employee
+    rooms: list[Room] = list(room_qs.order_by("pk")) if needs_rooms else []
+
+    location_ids = {e.location_id for e in employees} | {r.location_id for r in rooms}
+    employee_ids = [e.pk for e in employees]
+    room_ids = [r.pk for r in rooms]
+
+    weekly: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for employee_id, weekday, start, end in WorkingHours.objects.filter(
+        employee_id__in=employee_ids
+    ).values_list("employee_id", "weekday", "start", "end"):
+        weekly[employee_id][weekday].append((start, end))
+
+    absences: dict[int, list[engine.Span]] = defaultdict(list)
+    for employee_id, start, end in Absence.objects.filter(
+        employee_id__in=employee_ids, start__lt=window_end, end__gt=window_start
+    ).values_list("employee_id", "start", "end"):
+        absences[employee_id].append((start, end))
+
+    opening: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for location_id, weekday, opens, closes in OpeningHours.objects.filter(
+        location_id__in=location_ids
+    ).values_list("location_id", "weekday", "opens", "closes"):
+        opening[location_id][weekday].append((opens, closes))
+
+    closed: dict[int, set] = defaultdict(set)
+    for location_id, day in ClosedDay.objects.filter(
+        location_id__in=location_ids,
+        date__gte=(window_start - timedelta(days=1)).date(),
+        date__lte=(window_end + timedelta(days=1)).date(),
+    ).values_list("location_id", "date"):
+        closed[location_id].add(day)
+
+    busy_by_employee: dict[int, list[engine.Busy]] = defaultdict(list)
+    busy_by_room: dict[int, list[engine.Busy]] = defaultdict(list)
+    seats: dict[str, list] = {}
+    busy_rows = (
+        TimeSlot.objects.active(now)
+        .overlapping(window_start, window_end)
+        .for_resources(employee_ids=employee_ids, room_ids=room_ids)
+        .values_list(
+            "employee_id",
+            "room_id",
+            "blocked_start",
+            "blocked_end",
+            "session_key",
+            "topic_id",
+            "start",
+            "end",
+        )
+    )
+    for employee_id, room_id, b_start, b_end, key, topic_id, start, end in busy_rows:
+        if search.ignore_session_key and key == search.ignore_session_key:
+            continue
+        busy = engine.Busy(b_start, b_end, key)
+        if employee_id is not None:
+            busy_by_employee[employee_id].append(busy)
+        if room_id is not None:
+            busy_by_room[room_id].append(busy)
+        if topic and topic.capacity > 1 and topic_id == topic.pk and key.startswith("group:"):
+            seats.setdefault(key, [employee_id, room_id, start, end, 0])[4] += 1
+
+    calendars = {
+        location_id: engine.LocationCalendar(
+            id=location_id,
+            zone=zone,
+            opening={day: list(v) for day, v in opening[location_id].items()}
+            if location_id in opening
+            else None,
+            closed_dates=frozenset(closed[location_id]),
+        )
+        for location_id, zone in {
+            **{e.location_id: e.location.zone for e in employees},
+            **{r.location_id: r.location.zone for r in rooms},
+        }.items()
+    }
+    employee_wanted = set(employee_ids)
+    return _Loaded(
+        employees=[
+            engine.EmployeeAvailability(
+                id=e.pk,
+                zone=ZoneInfo(e.effective_timezone),
+                weekly={day: list(v) for day, v in weekly[e.pk].items()},
+                location=calendars[e.location_id],
+                meeting_types=e.meeting_types,
+                absences=absences[e.pk],
+                busy=busy_by_employee[e.pk],
+            )
+            for e in employees
+        ],
+        rooms=[
+            engine.RoomAvailability(
+                id=r.pk,
+                location=calendars[r.location_id],
+                capacity=r.capacity,
+                busy=busy_by_room[r.pk],
+            )
+            for r in rooms
+        ],
+        sessions=[
+            engine.GroupSession(
+                start=start,
+                end=end,
+                employee_id=employee_id,
+                room_id=room_id,
+                seats_taken=taken,
+                meeting_types=rules.meeting_types,
+            )
+            for employee_id, room_id, start, end, taken in seats.values()
+            if employee_id is None or employee_id in employee_wanted
+        ],
+    )
+
+
+def topic_allows_category(topic: MeetingTopic, category_id: int | None) -> bool:
+    allowed = {c.pk for c in topic.customer_categories.all()}
+    return not allowed or category_id in allowed
+
+
+def find_slots(search: SlotSearch, *, now: datetime) -> list[engine.Slot]:
+    """Every free slot that matches the search, sorted by time."""
+    validate_search(search)
+    topic = search.topic
+    if topic is not None and not topic.active:
+        return []
+    # Without a category the search shows the topic's times; the meeting enforces the category.
+    if (
+        topic is not None
+        and search.customer_category_id is not None
+        and not topic_allows_category(topic, search.customer_category_id)
+    ):
+        return []
+    rules = rules_for(search, now=now)
+    if not rules.meeting_types:
+        return []
+    loaded = _load(search, rules, now=now)
+    return engine.available_slots(
+        rules=rules,
+        start=search.start,
+        end=search.end,
+        employees=loaded.employees,
+        rooms=loaded.rooms,
+        require_employee=search.require_employee,
+        sessions=loaded.sessions,
+    )
+
+
+def offered_slot(
+    *,
+    start: datetime,
+    end: datetime,
+    employee_id: int | None,
+    room_id: int | None,
+    topic: MeetingTopic | None,
+    meeting_type: str | None,
+    now: datetime,
+    ignore_session_key: str = "",
+) -> engine.Slot:
+    """Re-check at write time that exactly this slot can be held; return it with its room.
+
+    With a topic the slot must be one the search offers (on the step grid, notice,
+    horizon, a room for an in-person meeting). Without one, as for the API's reserve
+    body, the interval must lie in working hours and be free.
+    """
+    if end <= start:
+        raise InvalidRequest("The end must be after the start.", field="end")
+    search = SlotSearch(
+        start=start,
+        end=start + timedelta(seconds=1),
+        topic=topic,
+        employee_ids=[employee_id] if employee_id is not None else None,
+        room_ids=[room_id] if room_id is not None else None,
+        meeting_types=frozenset({meeting_type}) if meeting_type else None,
+        duration=end - start,
+        require_employee=employee_id is not None,
+        require_room=room_id is not None,
+        ignore_session_key=ignore_session_key,
+    )
+    validate_search(search)
+    if topic is not None:
+        for slot in find_slots(search, now=now):
+            if (
+                slot.start == start
+                and slot.employee_id == employee_id
+                and (room_id is None or slot.room_id == room_id)
+            ):
+                return slot
+        raise SlotUnavailable("This time is no longer available.", field="start")
+
+    rules = rules_for(search, now=now)
+    loaded = _load(search, rules, now=now)
+    employee = loaded.employees[0] if loaded.employees else None
+    room = loaded.rooms[0] if loaded.rooms else None
+    if (employee_id is not None and employee is None) or (room_id is not None and room is None):
+        raise SlotUnavailable("This employee or room cannot be booked.", field="employee")
+    if not engine.interval_is_free(start=start, end=end, rules=rules, employee=employee, room=room):
+        raise SlotUnavailable("This time is not free.", field="start")
+    types = rules.meeting_types & (employee.meeting_types if employee else {engine.PHYSICAL})
+    return engine.Slot(start, end, employee_id, room_id, frozenset(types))
+
+
+def busy_resources_filter(*, employee_id: int | None, room_id: int | None) -> Q:
+    q = Q(pk__in=[])
+    if employee_id is not None:
+        q |= Q(employee_id=employee_id)
+    if room_id is not None:
+        q |= Q(room_id=room_id)
+    return q

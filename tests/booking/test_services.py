@@ -1,0 +1,367 @@
+"""booking.services: reserve, book, meeting create, cancel, reschedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from booking import services
+from booking.errors import (
+    HoldExpired,
+    InvalidRequest,
+    InvalidState,
+    LimitReached,
+    NotFound,
+    SlotUnavailable,
+    TooLate,
+)
+from booking.models import Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
+from config_data.models import Absence
+from tests import factories
+
+# Tuesday 2 June 2026, 10:00 Copenhagen (CEST).
+TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _clock(frozen_clock):
+    """Monday 1 June 2026 08:00 Copenhagen, the day before TEN."""
+
+
+def reserve(world, holder="session:a", start=TEN, employee=None, now=None, **kwargs):
+    slot, _ = services.time_slot_reserve(
+        holder=holder,
+        start=start,
+        end=start + HOUR,
+        employee=employee or world.alice,
+        topic=kwargs.pop("topic", world.topic),
+        meeting_type=kwargs.pop("meeting_type", "online"),
+        now=now,
+        **kwargs,
+    )
+    return slot
+
+
+def customer():
+    return services.customer_upsert(name="Carla Customer", email="carla@example.com")
+
+
+def book_meeting(world, holder="session:a", start=TEN, meeting_type="online", **kwargs):
+    slot = reserve(world, holder=holder, start=start, meeting_type=meeting_type)
+    services.time_slot_book(time_slot_id=slot.pk, holder=holder)
+    return services.meeting_create(
+        time_slot_id=slot.pk,
+        holder=holder,
+        topic=world.topic,
+        customer=customer(),
+        meeting_type=meeting_type,
+        **kwargs,
+    )
+
+
+class TestReserve:
+    def test_reserve_holds_the_slot_for_the_configured_minutes(self, world, now):
+        slot = reserve(world, now=now)
+        assert slot.status == TimeSlotStatus.RESERVED
+        assert slot.expires_at == now + timedelta(minutes=15)
+        assert (slot.start, slot.end, slot.employee, slot.room) == (
+            TEN,
+            TEN + HOUR,
+            world.alice,
+            None,
+        )
+
+    def test_in_person_reservation_gets_a_room_assigned(self, world):
+        slot = reserve(world, meeting_type="physical")
+        assert slot.room == world.small_room  # the smallest room that fits
+
+    def test_buffers_widen_the_blocked_time(self, world):
+        world.topic.buffer_before, world.topic.buffer_after = 10, 20
+        world.topic.save()
+        slot = reserve(world)
+        assert (slot.blocked_start, slot.blocked_end) == (
+            TEN - timedelta(minutes=10),
+            TEN + HOUR + timedelta(minutes=20),
+        )
+
+    def test_a_taken_time_is_refused_with_a_typed_error(self, world):
+        reserve(world, holder="session:a")
+        with pytest.raises(SlotUnavailable):
+            reserve(world, holder="session:b")
+        assert TimeSlot.objects.count() == 1
+
+    def test_an_overlapping_but_different_interval_is_refused(self, world):
+        reserve(world, holder="session:a")
+        with pytest.raises(SlotUnavailable):
+            reserve(world, holder="session:b", start=TEN + timedelta(minutes=30))
+
+    def test_another_employee_at_the_same_time_is_fine(self, world):
+        reserve(world, holder="session:a")
+        assert reserve(world, holder="session:b", employee=world.bob).employee == world.bob
+
+    def test_an_expired_hold_blocks_no_one_and_is_marked_expired(self, world, now):
+        stale = reserve(world, holder="session:a", now=now)
+        later = now + timedelta(minutes=16)
+        fresh = reserve(world, holder="session:b", now=later)
+        stale.refresh_from_db()
+        assert stale.status == TimeSlotStatus.EXPIRED
+        assert fresh.status == TimeSlotStatus.RESERVED
+
+    def test_a_time_that_is_not_offered_is_refused(self, world):
+        with pytest.raises(SlotUnavailable):
+            reserve(world, start=TEN + timedelta(minutes=10))  # off the 30-minute grid
+        with pytest.raises(SlotUnavailable):
+            reserve(world, start=TEN + timedelta(hours=12))  # 22:00, outside working hours
+
+    def test_a_time_in_an_absence_is_refused(self, world):
+        Absence.objects.create(employee=world.alice, start=TEN - HOUR, end=TEN + HOUR)
+        with pytest.raises(SlotUnavailable):
+            reserve(world)
+
+    def test_a_time_inside_the_minimum_notice_is_refused(self, world):
+        world.topic.minimum_notice = 24 * 60
+        world.topic.save()
+        with pytest.raises(SlotUnavailable):
+            reserve(world, now=TEN - timedelta(hours=2))
+
+    @pytest.mark.parametrize(
+        "kwargs,field",
+        [
+            ({"end": TEN}, "end"),
+            ({"end": TEN - HOUR}, "end"),
+            (
+                {"start": TEN.replace(tzinfo=None), "end": (TEN + HOUR).replace(tzinfo=None)},
+                "start",
+            ),
+            ({"employee": None}, "employee"),
+            ({"meeting_type": "video"}, "meeting_type"),
+        ],
+    )
+    def test_invalid_input_names_the_field_and_saves_nothing(self, world, kwargs, field):
+        args = {
+            "holder": "session:a",
+            "start": TEN,
+            "end": TEN + HOUR,
+            "employee": world.alice,
+            "topic": world.topic,
+        }
+        args.update(kwargs)
+        with pytest.raises(InvalidRequest) as error:
+            services.time_slot_reserve(**args)
+        assert error.value.field == field
+        assert not TimeSlot.objects.exists()
+
+    def test_the_same_token_returns_the_same_reservation(self, world):
+        first = reserve(world, token="abc")
+        again, created = services.time_slot_reserve(
+            holder="session:a",
+            start=TEN,
+            end=TEN + HOUR,
+            employee=world.alice,
+            topic=world.topic,
+            meeting_type="online",
+            token="abc",
+        )
+        assert (again.pk, created) == (first.pk, False)
+        assert TimeSlot.objects.count() == 1
+
+    def test_the_same_token_for_another_time_is_refused(self, world):
+        reserve(world, token="abc")
+        with pytest.raises(InvalidRequest) as error:
+            reserve(world, token="abc", start=TEN + 2 * HOUR)
+        assert error.value.field == "token"
+
+    def test_the_same_token_from_another_holder_is_independent(self, world):
+        reserve(world, holder="client:1", token="abc")
+        assert (
+            reserve(world, holder="client:2", token="abc", employee=world.bob).holder == "client:2"
+        )
+
+    def test_a_holder_may_hold_only_so_many_times_at_once(self, world):
+        reserve(world, start=TEN, max_active_holds=2)
+        reserve(world, start=TEN + 2 * HOUR, max_active_holds=2)
+        with pytest.raises(LimitReached):
+            reserve(world, start=TEN + 4 * HOUR, max_active_holds=2)
+
+    def test_without_topic_any_free_interval_in_working_hours_can_be_held(self, world):
+        slot = reserve(world, topic=None, start=TEN + timedelta(minutes=10), meeting_type=None)
+        assert slot.start == TEN + timedelta(minutes=10)
+        with pytest.raises(SlotUnavailable):
+            reserve(world, topic=None, start=TEN + 12 * HOUR, meeting_type=None)
+
+
+class TestGroupSessions:
+    def test_a_group_topic_fills_its_seats_then_refuses(self, world):
+        world.topic.capacity = 2
+        world.topic.save()
+        first = reserve(world, holder="session:a", meeting_type="physical")
+        second = reserve(world, holder="session:b", meeting_type="physical")
+        assert first.session_key == second.session_key and {first.seat, second.seat} == {1, 2}
+        assert second.room == first.room
+        with pytest.raises(SlotUnavailable):
+            reserve(world, holder="session:c", meeting_type="physical")
+
+
+class TestBook:
+    def test_the_holder_books_a_live_hold(self, world):
+        slot = reserve(world)
+        booked = services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
+        assert booked.status == TimeSlotStatus.BOOKED and booked.expires_at is None
+
+    def test_booking_twice_is_harmless(self, world):
+        slot = reserve(world)
+        services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
+        assert services.time_slot_book(time_slot_id=slot.pk, holder="session:a").status == "Booked"
+
+    def test_someone_elses_hold_is_not_found(self, world):
+        slot = reserve(world)
+        with pytest.raises(NotFound):
+            services.time_slot_book(time_slot_id=slot.pk, holder="session:b")
+        slot.refresh_from_db()
+        assert slot.status == TimeSlotStatus.RESERVED
+
+    def test_an_expired_hold_cannot_be_booked(self, world, now):
+        slot = reserve(world, now=now)
+        with pytest.raises(HoldExpired):
+            services.time_slot_book(
+                time_slot_id=slot.pk, holder="session:a", now=now + timedelta(minutes=15)
+            )
+
+    def test_a_cancelled_slot_cannot_be_booked(self, world):
+        slot = reserve(world)
+        services.time_slot_release(time_slot_id=slot.pk, holder="session:a")
+        with pytest.raises(InvalidState):
+            services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
+
+    def test_an_unknown_slot_is_not_found(self, db):
+        with pytest.raises(NotFound):
+            services.time_slot_book(time_slot_id=999, holder="session:a")
+
+
+class TestMeetingCreate:
+    def test_a_meeting_on_a_booked_slot(self, world):
+        meeting = book_meeting(world, description="About my loan")
+        assert meeting.status == MeetingStatus.CONFIRMED
+        assert meeting.employee == world.alice and meeting.owner == "session:a"
+        assert len(meeting.reference) >= 32 and meeting.ical_sequence == 0
+
+    def test_a_reserved_but_unbooked_slot_is_refused(self, world):
+        slot = reserve(world)
+        with pytest.raises(InvalidState):
+            services.meeting_create(
+                time_slot_id=slot.pk,
+                holder="session:a",
+                topic=world.topic,
+                customer=customer(),
+                meeting_type="online",
+            )
+        assert not Meeting.objects.exists()
+
+    def test_a_second_meeting_on_the_same_slot_is_refused(self, world):
+        meeting = book_meeting(world)
+        with pytest.raises(InvalidState):
+            services.meeting_create(
+                time_slot_id=meeting.time_slot_id,
+                holder="session:a",
+                topic=world.topic,
+                customer=customer(),
+                meeting_type="online",
+            )
+        assert Meeting.objects.count() == 1
+
+    def test_required_information_questions_must_be_answered(self, world):
+        question = world.topic.information_questions.create(text="Your income?", required=True)
+        with pytest.raises(InvalidRequest) as error:
+            book_meeting(world)
+        assert error.value.field == f"answers.{question.pk}"
+        meeting = book_meeting(world, start=TEN + 2 * HOUR, answers={question.pk: "Plenty"})
+        answer = meeting.answers.get()
+        assert (answer.question_text, answer.answer) == ("Your income?", "Plenty")
+
+    def test_a_category_the_topic_excludes_is_refused(self, world):
+        business, private = factories.category("Business"), factories.category("Private")
+        world.topic.customer_categories.set([business])
+        with pytest.raises(InvalidRequest) as error:
+            book_meeting(world, customer_category=private)
+        assert error.value.field == "customer_category"
+
+    def test_a_meeting_type_the_topic_does_not_allow_is_refused(self, world):
+        slot = reserve(world)
+        services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
+        with pytest.raises(InvalidRequest) as error:
+            services.meeting_create(
+                time_slot_id=slot.pk,
+                holder="session:a",
+                topic=world.topic,
+                customer=customer(),
+                meeting_type="phone",
+            )
+        assert error.value.field == "meeting_type"
+
+
+class TestCancelAndReschedule:
+    def test_cancelling_frees_the_time_for_others(self, world):
+        meeting = book_meeting(world)
+        cancelled = services.meeting_cancel(meeting_id=meeting.pk)
+        assert cancelled.status == MeetingStatus.CANCELLED and cancelled.ical_sequence == 1
+        assert reserve(world, holder="session:b").start == TEN
+
+    def test_cancelling_twice_changes_nothing(self, world):
+        meeting = book_meeting(world)
+        services.meeting_cancel(meeting_id=meeting.pk)
+        again = services.meeting_cancel(meeting_id=meeting.pk)
+        assert again.ical_sequence == 1
+
+    def test_cancelling_after_the_cutoff_is_refused_for_customers(self, world):
+        meeting = book_meeting(world)
+        with pytest.raises(TooLate):
+            services.meeting_cancel(
+                meeting_id=meeting.pk, now=TEN - timedelta(hours=23), enforce_cutoff=True
+            )
+        meeting.refresh_from_db()
+        assert meeting.status == MeetingStatus.CONFIRMED
+
+    def test_reschedule_books_the_new_time_then_frees_the_old(self, world):
+        meeting = book_meeting(world)
+        old_slot = meeting.time_slot
+        new = reserve(world, start=TEN + 3 * HOUR)
+        moved = services.meeting_reschedule(
+            meeting_id=meeting.pk, new_time_slot_id=new.pk, holder="session:a"
+        )
+        old_slot.refresh_from_db()
+        assert moved.time_slot.start == TEN + 3 * HOUR and moved.time_slot.status == "Booked"
+        assert old_slot.status == TimeSlotStatus.CANCELLED and moved.ical_sequence == 1
+        assert reserve(world, holder="session:b").start == TEN  # the old time is free again
+
+    def test_reschedule_may_overlap_the_meetings_own_old_time(self, world):
+        """Moving 10:00-11:00 to 10:30-11:30 must not be blocked by the meeting itself."""
+        meeting = book_meeting(world)
+        new = reserve(world, start=TEN + timedelta(minutes=30), replacing=meeting.time_slot)
+        moved = services.meeting_reschedule(
+            meeting_id=meeting.pk, new_time_slot_id=new.pk, holder="session:a"
+        )
+        assert moved.time_slot.start == TEN + timedelta(minutes=30)
+
+    def test_reschedule_with_an_expired_hold_keeps_the_old_meeting(self, world):
+        meeting = book_meeting(world)
+        new = reserve(world, start=TEN + 3 * HOUR)
+        with pytest.raises(HoldExpired):
+            services.meeting_reschedule(
+                meeting_id=meeting.pk,
+                new_time_slot_id=new.pk,
+                holder="session:a",
+                now=new.expires_at,
+            )
+        meeting.refresh_from_db()
+        assert meeting.time_slot.start == TEN and meeting.time_slot.status == "Booked"
+
+    def test_a_cancelled_meeting_cannot_be_moved(self, world):
+        meeting = book_meeting(world)
+        services.meeting_cancel(meeting_id=meeting.pk)
+        new = reserve(world, start=TEN + 3 * HOUR)
+        with pytest.raises(InvalidState):
+            services.meeting_reschedule(
+                meeting_id=meeting.pk, new_time_slot_id=new.pk, holder="session:a"
+            )

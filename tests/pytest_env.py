@@ -1,0 +1,12 @@
+"""Loaded with -p before pytest-django sets Django up: the environment tests run in.
+
+Tests run with DEBUG off, as production does; only what needs a value gets one.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789abcdef")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DEBUG", "0")
