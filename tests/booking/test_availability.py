@@ -15,8 +15,8 @@ from booking.availability import (
     RoomAvailability,
     SlotRules,
     available_slots,
-    interval_is_free,
     intersect,
+    interval_is_free,
     merge,
     subtract,
 )
@@ -50,13 +50,13 @@ def person(
 
 
 def rules(**overrides) -> SlotRules:
-    values = dict(
-        duration=timedelta(minutes=60),
-        step=timedelta(minutes=30),
-        earliest=utc(MONDAY, 0) - timedelta(days=30),
-        latest=utc(MONDAY, 0) + timedelta(days=300),
-        meeting_types=ALL_TYPES,
-    )
+    values = {
+        "duration": timedelta(minutes=60),
+        "step": timedelta(minutes=30),
+        "earliest": utc(MONDAY, 0) - timedelta(days=30),
+        "latest": utc(MONDAY, 0) + timedelta(days=300),
+        "meeting_types": ALL_TYPES,
+    }
     values.update(overrides)
     return SlotRules(**values)
 
@@ -103,7 +103,7 @@ class TestEmployeeSlots:
         )
 
     def test_busy_time_and_buffers_are_respected(self):
-        """A booking 10:00-11:00 with 15 minutes of buffer on each side blocks 09:00-11:45 for an hour."""
+        """A 10:00-11:00 booking with 15-minute buffers on both sides blocks 09:00-11:45."""
         busy = [Busy(utc(MONDAY, 8), utc(MONDAY, 9))]  # 10:00-11:00 local
         r = rules(buffer_before=timedelta(minutes=15), buffer_after=timedelta(minutes=15))
         slots = available_slots(rules=r, employees=[person(busy=busy)], **day_window())

@@ -110,7 +110,7 @@ def test_the_same_room_cannot_be_taken_by_two_employees_at_once(world):
 
 
 def test_double_booked_finds_an_overlap_written_behind_the_services_back(world):
-    """The proof query itself works: it finds a clash inserted on SQLite, where no constraint can."""
+    """The proof query works: it finds a clash inserted on SQLite, where no constraint can."""
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL refuses the insert: see the constraint test below")
     for n in range(2):

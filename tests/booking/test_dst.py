@@ -71,7 +71,7 @@ def test_transition_day_has_exact_utc_instants(zone_name, day, first_night, nigh
 @pytest.mark.parametrize("zone_name,day", [(c[0], c[1]) for c in CASES])
 @pytest.mark.parametrize("offset", [-1, 0, 1])
 def test_slots_exist_are_unique_and_inside_local_working_hours(zone_name, day, offset):
-    """Around each transition: no slot at a non-existent local time, none twice, all inside hours."""
+    """Around each transition: no non-existent local time, no slot twice, all inside hours."""
     zone = ZoneInfo(zone_name)
     slots = search(zone_name, day + timedelta(days=offset))
     assert slots

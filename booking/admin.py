@@ -1,0 +1,129 @@
+"""Django admin for what happens: time slots, meetings, customers.
+
+Times are changed only through the services (the site, the API, the cancel action
+here), so these pages show them read-only: an edit in a form would skip the checks.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from booking import services
+from booking.errors import BookingError
+from booking.models import Customer, Meeting, MeetingAnswer, MeetingStatus, TimeSlot
+
+
+@admin.register(TimeSlot)
+class TimeSlotAdmin(admin.ModelAdmin):
+    list_display = ["start", "end", "employee", "room", "topic", "status", "expires_at", "holder"]
+    list_filter = ["status", ("start", admin.DateFieldListFilter), "employee", "room", "topic"]
+    date_hierarchy = "start"
+    search_fields = ["employee__name", "room__name", "holder", "token"]
+    list_select_related = ["employee", "room", "topic"]
+    readonly_fields = [f.name for f in TimeSlot._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: TimeSlot | None = None) -> bool:
+        return False
+
+
+class MeetingAnswerInline(admin.TabularInline):
+    model = MeetingAnswer
+    fields = ["question_text", "answer"]
+    readonly_fields = ["question_text", "answer"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Meeting | None = None) -> bool:
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = [
+        "start",
+        "topic",
+        "customer",
+        "employee",
+        "room",
+        "meeting_type",
+        "status",
+        "booked_by",
+    ]
+    list_filter = [
+        "status",
+        ("time_slot__start", admin.DateFieldListFilter),
+        "time_slot__employee",
+        "time_slot__room",
+        "topic",
+        "meeting_type",
+    ]
+    date_hierarchy = "time_slot__start"
+    search_fields = ["customer__name", "customer__email", "reference", "description"]
+    list_select_related = ["time_slot__employee", "time_slot__room", "topic", "customer"]
+    readonly_fields = [
+        "time_slot",
+        "topic",
+        "customer_category",
+        "meeting_type",
+        "customer",
+        "booked_by",
+        "status",
+        "reference",
+        "ical_uid",
+        "ical_sequence",
+        "owner",
+        "language",
+        "created_at",
+        "cancelled_at",
+    ]
+    fields = [*readonly_fields, "description"]
+    inlines = [MeetingAnswerInline]
+    actions = ["cancel_meetings"]
+
+    @admin.display(description=_("start"), ordering="time_slot__start")
+    def start(self, obj: Meeting) -> object:
+        return obj.time_slot.start
+
+    @admin.display(description=_("employee"), ordering="time_slot__employee__name")
+    def employee(self, obj: Meeting) -> object:
+        return obj.time_slot.employee
+
+    @admin.display(description=_("room"), ordering="time_slot__room__name")
+    def room(self, obj: Meeting) -> object:
+        return obj.time_slot.room
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Meeting | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Cancel selected meetings and free their time"))
+    def cancel_meetings(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
+        cancelled = 0
+        for meeting in queryset.filter(status=MeetingStatus.CONFIRMED):
+            try:
+                services.meeting_cancel(meeting_id=meeting.pk)
+            except BookingError as error:
+                self.message_user(request, f"{meeting}: {error.message}", messages.ERROR)
+            else:
+                cancelled += 1
+        self.message_user(
+            request,
+            ngettext("Cancelled %d meeting.", "Cancelled %d meetings.", cancelled) % cancelled,
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "external_id", "user"]
+    search_fields = ["name", "email", "external_id"]
+    autocomplete_fields = ["user"]

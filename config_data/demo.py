@@ -1,0 +1,351 @@
+"""Demo data: a small bank with two branches. Idempotent: a second load changes nothing.
+
+Everything is keyed by a natural key (names, emails) and written with
+update_or_create, so running it again rewrites the same values. Demo meetings are
+created once, through the booking services, so they obey every rule a real booking does.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from config_data.models import (
+    ClosedDay,
+    CustomerCategory,
+    Employee,
+    InformationQuestion,
+    Location,
+    MeetingTopic,
+    OpeningHours,
+    Room,
+    RoomFeature,
+    WorkingHours,
+)
+
+DEMO_CUSTOMER_DOMAIN = "customer.example.com"
+DEMO_HOLDER = "demo:load_demo"
+
+LOCATIONS = {
+    "Copenhagen City": {"street": "Vesterbrogade 12", "postal_code": "1620", "city": "København V"},
+    "Aarhus Harbour": {"street": "Åboulevarden 30", "postal_code": "8000", "city": "Aarhus C"},
+}
+# Danish public holidays the branches close for.
+HOLIDAYS = [
+    (date(2026, 12, 24), "Christmas Eve"),
+    (date(2026, 12, 25), "Christmas Day"),
+    (date(2026, 12, 26), "Boxing Day"),
+    (date(2026, 12, 31), "New Year's Eve"),
+    (date(2027, 1, 1), "New Year's Day"),
+    (date(2027, 3, 25), "Maundy Thursday"),
+    (date(2027, 3, 26), "Good Friday"),
+    (date(2027, 3, 29), "Easter Monday"),
+    (date(2027, 5, 6), "Ascension Day"),
+    (date(2027, 5, 17), "Whit Monday"),
+    (date(2027, 6, 5), "Constitution Day"),
+]
+CATEGORIES = {
+    "Private": "Personal customers",
+    "Business": "Companies and sole traders",
+    "Prospect": "Not yet a customer",
+}
+FEATURES = ["Screen", "Whiteboard", "Step-free access", "Video conferencing"]
+ROOMS = [
+    # (location, name, capacity, features)
+    ("Copenhagen City", "Harbour", 4, ["Screen", "Step-free access"]),
+    ("Copenhagen City", "Tivoli", 2, ["Step-free access"]),
+    ("Copenhagen City", "Board room", 12, ["Screen", "Whiteboard", "Video conferencing"]),
+    ("Aarhus Harbour", "Aros", 4, ["Screen"]),
+    ("Aarhus Harbour", "Marselisborg", 2, []),
+    ("Aarhus Harbour", "Workshop", 10, ["Whiteboard", "Screen", "Step-free access"]),
+]
+FULL_WEEK = [(d, time(9), time(17)) for d in range(5)]
+WITH_LUNCH = [
+    (d, t0, t1) for d in range(5) for t0, t1 in ((time(8), time(12)), (time(13), time(16)))
+]
+PART_TIME = [(d, time(9), time(15)) for d in range(3)]
+
+
+@dataclass(frozen=True)
+class DemoEmployee:
+    name: str
+    title: str
+    location: str
+    hours: list[tuple[int, time, time]]
+    types: tuple[str, ...] = ("physical", "online", "phone")
+
+
+EMPLOYEES = [
+    DemoEmployee("Anna Jensen", "Senior Mortgage Adviser", "Copenhagen City", FULL_WEEK),
+    DemoEmployee("Mikkel Nielsen", "Mortgage Adviser", "Copenhagen City", WITH_LUNCH),
+    DemoEmployee("Sofie Hansen", "Investment Adviser", "Copenhagen City", FULL_WEEK),
+    DemoEmployee("Lars Pedersen", "Business Banker", "Copenhagen City", FULL_WEEK),
+    DemoEmployee(
+        "Ida Andersen", "Pension Specialist", "Copenhagen City", PART_TIME, ("online", "phone")
+    ),
+    DemoEmployee("Jonas Christensen", "Mortgage Adviser", "Aarhus Harbour", FULL_WEEK),
+    DemoEmployee("Emma Larsen", "Investment Adviser", "Aarhus Harbour", WITH_LUNCH),
+    DemoEmployee("Oliver Sørensen", "Business Banker", "Aarhus Harbour", FULL_WEEK),
+    DemoEmployee("Freja Rasmussen", "Customer Adviser", "Aarhus Harbour", FULL_WEEK),
+]
+TOPICS = [
+    {
+        "name": "Mortgage advice",
+        "description": "Buying a home or refinancing: we go through your budget and options.",
+        "duration": 60,
+        "physical": True,
+        "online": True,
+        "phone": False,
+        "requires_room": True,
+        "buffer_before": 10,
+        "buffer_after": 10,
+        "categories": ["Private", "Prospect"],
+        "employees": ["Anna Jensen", "Mikkel Nielsen", "Jonas Christensen"],
+        "questions": [("What is the approximate price of the home?", True)],
+    },
+    {
+        "name": "Investment review",
+        "description": "A review of your savings and investments with an adviser.",
+        "duration": 45,
+        "slot_step": 15,
+        "physical": True,
+        "online": True,
+        "phone": True,
+        "requires_room": True,
+        "categories": [],
+        "employees": ["Sofie Hansen", "Emma Larsen", "Anna Jensen"],
+        "questions": [("Anything we should prepare?", False)],
+    },
+    {
+        "name": "Pension check-up",
+        "description": "A short online check of your pension savings.",
+        "duration": 30,
+        "slot_step": 15,
+        "physical": False,
+        "online": True,
+        "phone": False,
+        "requires_room": False,
+        "categories": ["Private"],
+        "employees": ["Ida Andersen", "Sofie Hansen", "Emma Larsen"],
+    },
+    {
+        "name": "Business loan consultation",
+        "description": "Financing for your company: investments, operating credit, guarantees.",
+        "duration": 90,
+        "physical": True,
+        "online": True,
+        "phone": False,
+        "requires_room": True,
+        "buffer_after": 15,
+        "minimum_notice": 24 * 60,
+        "categories": ["Business"],
+        "employees": ["Lars Pedersen", "Oliver Sørensen"],
+        "questions": [("Company registration number (CVR)", True), ("Amount needed", False)],
+    },
+    {
+        "name": "Open an account",
+        "description": "Become a customer: bring your ID, or do it by phone or online.",
+        "duration": 20,
+        "slot_step": 20,
+        "physical": False,
+        "online": True,
+        "phone": True,
+        "requires_room": False,
+        "categories": ["Prospect", "Private"],
+        "employees": ["Freja Rasmussen", "Mikkel Nielsen", "Jonas Christensen"],
+    },
+    {
+        "name": "First-time buyer seminar",
+        "description": "A group session on buying your first home. Up to six participants.",
+        "duration": 60,
+        "slot_step": 60,
+        "physical": True,
+        "online": False,
+        "phone": False,
+        "requires_room": True,
+        "capacity": 6,
+        "categories": ["Private", "Prospect"],
+        "employees": ["Anna Jensen", "Jonas Christensen"],
+    },
+    {
+        "name": "Internal credit review",
+        "description": "Staff-only follow-up booked by advisers on behalf of customers.",
+        "duration": 60,
+        "physical": True,
+        "online": True,
+        "phone": False,
+        "requires_room": True,
+        "customer_bookable": False,
+        "categories": [],
+        "employees": ["Lars Pedersen", "Anna Jensen"],
+    },
+]
+CUSTOMER_NAMES = [
+    "Mette Poulsen",
+    "Henrik Madsen",
+    "Camilla Kristensen",
+    "Rasmus Olsen",
+    "Julie Thomsen",
+    "Thomas Møller",
+    "Louise Johansen",
+    "Mads Knudsen",
+    "Sara Mortensen",
+    "Peter Jakobsen",
+]
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace(" ", ".").replace("ø", "o").replace("å", "aa").replace("æ", "ae")
+
+
+@transaction.atomic
+def load_configuration() -> None:
+    for name, address in LOCATIONS.items():
+        location, _ = Location.objects.update_or_create(
+            name=name, defaults={**address, "country": "Denmark", "timezone": "Europe/Copenhagen"}
+        )
+        for weekday in range(5):
+            OpeningHours.objects.update_or_create(
+                location=location,
+                weekday=weekday,
+                opens=time(8),
+                defaults={"closes": time(19) if weekday == 3 else time(18)},
+            )
+        for day, reason in HOLIDAYS:
+            ClosedDay.objects.update_or_create(
+                location=location, date=day, defaults={"reason": reason}
+            )
+    for name, description in CATEGORIES.items():
+        CustomerCategory.objects.update_or_create(name=name, defaults={"description": description})
+    features = {name: RoomFeature.objects.update_or_create(name=name)[0] for name in FEATURES}
+    for location_name, name, capacity, room_features in ROOMS:
+        room, _ = Room.objects.update_or_create(
+            location=Location.objects.get(name=location_name),
+            name=name,
+            defaults={"capacity": capacity, "active": True},
+        )
+        room.features.set([features[f] for f in room_features])
+    for demo in EMPLOYEES:
+        employee, _ = Employee.objects.update_or_create(
+            email=f"{_slug(demo.name)}@bookme.example.com",
+            defaults={
+                "name": demo.name,
+                "title": demo.title,
+                "location": Location.objects.get(name=demo.location),
+                "physical": "physical" in demo.types,
+                "online": "online" in demo.types,
+                "phone": "phone" in demo.types,
+                "online_meeting_link": f"https://meet.example.com/{_slug(demo.name)}",
+                "active": True,
+            },
+        )
+        wanted = {(d, s, e) for d, s, e in demo.hours}
+        current = set(employee.working_hours.values_list("weekday", "start", "end"))
+        if wanted != current:
+            employee.working_hours.all().delete()
+            WorkingHours.objects.bulk_create(
+                WorkingHours(employee=employee, weekday=d, start=s, end=e) for d, s, e in wanted
+            )
+    for spec in TOPICS:
+        values = {
+            k: v for k, v in spec.items() if k not in ("categories", "employees", "questions")
+        }
+        name = values.pop("name")
+        topic, _ = MeetingTopic.objects.update_or_create(name=name, defaults=values)
+        topic.customer_categories.set(CustomerCategory.objects.filter(name__in=spec["categories"]))
+        topic.employees.set(Employee.objects.filter(name__in=spec["employees"]))
+        for position, (text, required) in enumerate(spec.get("questions", [])):
+            InformationQuestion.objects.update_or_create(
+                topic=topic, text=text, defaults={"required": required, "position": position}
+            )
+
+
+def load_staff_accounts(password: str) -> list[str]:
+    """A superuser and a sign-in for each employee (to see "My schedule")."""
+    from allauth.account.models import EmailAddress
+
+    user_model = get_user_model()
+    lines = []
+    admin_user = user_model.objects.filter(username="admin").first()
+    if admin_user is None:
+        admin_user = user_model.objects.create_superuser(
+            "admin", "admin@bookme.example.com", password
+        )
+    lines.append(f"Admin:     http://127.0.0.1:8000/admin/  user 'admin', password '{password}'")
+    for employee in Employee.objects.filter(email__endswith="@bookme.example.com"):
+        if employee.user_id is None:
+            user = user_model.objects.filter(username=employee.email).first()
+            if user is None:
+                user = user_model.objects.create_user(employee.email, employee.email, password)
+            employee.user = user
+            employee.save(update_fields=["user"])
+        EmailAddress.objects.get_or_create(
+            user_id=employee.user_id,
+            email=employee.email,
+            defaults={"verified": True, "primary": True},
+        )
+    first = Employee.objects.filter(email__endswith="@bookme.example.com").order_by("name").first()
+    if first is not None:
+        lines.append(f"Employees: sign in as e.g. {first.email}, password '{password}'")
+    return lines
+
+
+def load_meetings(*, now: datetime, seed: int = 2026) -> int:
+    """Meetings over the coming two weeks, once: a second load leaves them as they are."""
+    from booking import services
+    from booking.errors import BookingError
+    from booking.models import Customer, TimeSlot
+    from booking.search import SlotSearch, find_slots
+
+    if TimeSlot.objects.filter(holder=DEMO_HOLDER).exists():
+        return 0
+    rng = random.Random(seed)
+    created = 0
+    taken: dict[int | None, list[tuple[datetime, datetime]]] = {}
+    for topic in MeetingTopic.objects.active().order_by("name"):
+        slots = find_slots(
+            SlotSearch(start=now, end=now + timedelta(days=14), topic=topic), now=now
+        )
+        for slot in slots:
+            mine = taken.setdefault(slot.employee_id, [])
+            # Skip what clearly clashes with a demo meeting made above: saves doomed attempts.
+            if rng.random() > 0.12 or any(s < slot.end and slot.start < e for s, e in mine):
+                continue
+            name = rng.choice(CUSTOMER_NAMES)
+            email = f"{_slug(name)}@{DEMO_CUSTOMER_DOMAIN}"
+            customer = Customer.objects.filter(email=email).first() or services.customer_upsert(
+                name=name, email=email
+            )
+            meeting_type = sorted(slot.meeting_types)[rng.randrange(len(slot.meeting_types))]
+            try:
+                time_slot, _ = services.time_slot_reserve(
+                    holder=DEMO_HOLDER,
+                    start=slot.start,
+                    end=slot.end,
+                    employee=Employee.objects.get(pk=slot.employee_id),
+                    topic=topic,
+                    meeting_type=meeting_type,
+                    now=now,
+                )
+                services.time_slot_book(time_slot_id=time_slot.pk, holder=DEMO_HOLDER, now=now)
+                answers = {q.pk: "Demo answer" for q in topic.information_questions.all()}
+                services.meeting_create(
+                    time_slot_id=time_slot.pk,
+                    holder=DEMO_HOLDER,
+                    topic=topic,
+                    customer=customer,
+                    meeting_type=meeting_type,
+                    description="Demo booking",
+                    answers=answers,
+                    booked_by="employee" if not topic.customer_bookable else "customer",
+                    now=now,
+                )
+            except BookingError:
+                continue  # an earlier demo meeting took the room
+            mine.append((time_slot.blocked_start, time_slot.blocked_end))
+            created += 1
+    return created

@@ -1,0 +1,27 @@
+"""python manage.py load_demo: the demo bank. Safe to run again: it changes nothing."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from config_data import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo configuration, staff accounts and meetings (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = os.environ.get("DEMO_PASSWORD", "bookme-demo")
+        demo.load_configuration()
+        lines = demo.load_staff_accounts(password)
+        # Demo meetings are not real bookings: their invitations go nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            created = demo.load_meetings(now=timezone.now())
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({created} new meetings)."))
+        for line in lines:
+            self.stdout.write(line)

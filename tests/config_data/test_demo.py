@@ -1,0 +1,64 @@
+"""load_demo: the demo bank, loaded twice, is the same bank."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from booking.models import Meeting, TimeSlot
+from config_data.models import (
+    ClosedDay,
+    CustomerCategory,
+    Employee,
+    Location,
+    MeetingTopic,
+    Room,
+    WorkingHours,
+)
+
+
+def snapshot() -> dict[str, list]:
+    return {
+        "locations": list(Location.objects.values_list("name", "street", "timezone")),
+        "closed": list(ClosedDay.objects.values_list("location__name", "date")),
+        "categories": list(CustomerCategory.objects.values_list("name", flat=True)),
+        "rooms": list(Room.objects.values_list("name", "capacity", "location__name")),
+        "employees": list(Employee.objects.values_list("email", "name", "title", "user_id")),
+        "hours": list(
+            WorkingHours.objects.values_list("employee__email", "weekday", "start", "end")
+        ),
+        "topics": list(MeetingTopic.objects.values().order_by("name")),
+        "topic_links": list(
+            MeetingTopic.objects.values_list(
+                "name", "employees__email", "customer_categories__name"
+            )
+        ),
+        "slots": list(TimeSlot.objects.values_list("pk", "start", "status")),
+        "meetings": list(Meeting.objects.values_list("pk", "time_slot_id", "status")),
+    }
+
+
+@pytest.mark.django_db
+def test_load_demo_builds_the_demo_bank_and_a_second_run_changes_nothing(frozen_clock):
+    """Two locations, three categories, six+ topics, eight+ employees, six+ rooms, meetings."""
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "password" in out.getvalue()
+    assert Location.objects.count() == 2
+    assert set(CustomerCategory.objects.values_list("name", flat=True)) == {
+        "Private",
+        "Business",
+        "Prospect",
+    }
+    assert MeetingTopic.objects.count() >= 6 and Employee.objects.count() >= 8
+    assert Room.objects.count() >= 6
+    assert MeetingTopic.objects.filter(physical=False, phone=False, online=True).exists()
+    assert MeetingTopic.objects.filter(customer_bookable=False).exists()
+    assert MeetingTopic.objects.filter(customer_categories__name="Business").exists()
+    assert Meeting.objects.count() >= 20
+    assert not TimeSlot.objects.double_booked().exists()
+    before = snapshot()
+    call_command("load_demo", stdout=StringIO())
+    assert snapshot() == before
