@@ -114,8 +114,11 @@ class RoomAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "location", "capacity", "features", "active"]}),
         (
-            _("Own address (leave blank to use the location's)"),
-            {"fields": ["street", "postal_code", "city", "country"], "classes": ["collapse"]},
+            _("Own address and time zone (leave blank to use the location's)"),
+            {
+                "fields": ["timezone", "street", "postal_code", "city", "country"],
+                "classes": ["collapse"],
+            },
         ),
     ]
 

@@ -175,6 +175,13 @@ class Room(Address):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=4)
     features = models.ManyToManyField(RoomFeature, blank=True, verbose_name=_("features"))
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_("Leave blank to use the location's time zone."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -188,6 +195,10 @@ class Room(Address):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.location})"
+
+    @property
+    def effective_timezone(self) -> str:
+        return self.timezone or self.location.timezone
 
     def address_lines(self) -> list[str]:
         return self.own_address_lines() or self.location.address_lines()
