@@ -8,7 +8,7 @@ PY := $(BIN)/python
 # Development server settings; production reads the real environment instead.
 DEV_ENV := DEBUG=1
 
-.PHONY: run test install install-dev migrate demo lint format check-deploy clean
+.PHONY: run test install install-dev migrate demo lint format check-deploy clean browser-js browser-deps
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,54 @@ demo: migrate
 run: demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install-dev
+test: install-dev browser-js
 	$(BIN)/pytest
+
+# axe-core for the browser tests' accessibility checks, pinned by package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: the browser tests will skip (run 'make browser-deps' as root)."; \
+	fi
+
+browser-js: $(AXE)
+
+# The browser tests drive the system's chromium (never a browser download) and need npm
+# for axe-core. Installing packages needs root; otherwise say what is missing.
+browser-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -z "$$missing" ]; then \
+		echo "browser test dependencies: chromium and npm are installed"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	else \
+		echo "missing:$$missing; install them as root (apt-get install$$missing)" \
+			"or the browser tests will skip."; \
+	fi
+	@$(MAKE) --no-print-directory browser-js
+
+# Benchmarks (bench/README.md): one command each; BENCH_ARGS passes options through,
+# e.g. make bench-search BENCH_ARGS="--size M --db sqlite".
+.PHONY: bench-search bench-http bench-peer
+BENCH_ARGS ?=
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
+bench-search: $(VENV)/.installed-bench
+	$(PY) bench/search.py $(BENCH_ARGS)
+
+bench-http: $(VENV)/.installed-bench
+	$(PY) bench/http_load.py $(BENCH_ARGS)
+
+bench-peer: $(VENV)/.installed-bench
+	$(PY) bench/peer.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 Span = tuple[datetime, datetime]
@@ -211,6 +212,40 @@ def busy_spans(busy: Iterable[Busy], rules: SlotRules, *, except_session: str = 
 # --- free time per resource ---------------------------------------------------------------
 
 
+class SpanMemo:
+    """Spans computed once per search and shared: employees with the same weekly hours at
+    the same location get the same working spans, and the rooms of a location its open spans.
+
+    Converting wall-clock rules to UTC is most of the engine's work; most employees share
+    a handful of patterns. Results are shared lists: callers must not change them.
+    """
+
+    def __init__(self) -> None:
+        self._working: dict[tuple, list[Span]] = {}
+        self._open: dict[tuple, list[Span]] = {}
+
+    def location_open_spans(
+        self, location: LocationCalendar, start: datetime, end: datetime
+    ) -> list[Span]:
+        key = (id(location), start, end)  # the calendar object lives as long as the search
+        if key not in self._open:
+            self._open[key] = location_open_spans(location, start, end)
+        return self._open[key]
+
+    def working_spans(
+        self, employee: EmployeeAvailability, start: datetime, end: datetime
+    ) -> list[Span]:
+        pattern = tuple(sorted((day, tuple(spans)) for day, spans in employee.weekly.items()))
+        key = (employee.zone, pattern, id(employee.location), start, end)
+        if key not in self._working:
+            days = local_days(start, end, employee.zone)
+            self._working[key] = intersect(
+                weekly_spans(employee.weekly, employee.zone, days),
+                self.location_open_spans(employee.location, start, end),
+            )
+        return self._working[key]
+
+
 @dataclass
 class _FreeTime:
     """Where a resource may hold a meeting: grid anchors and the free spans within them."""
@@ -227,24 +262,28 @@ class _FreeTime:
 
 
 def employee_free_time(
-    employee: EmployeeAvailability, rules: SlotRules, start: datetime, end: datetime
+    employee: EmployeeAvailability,
+    rules: SlotRules,
+    start: datetime,
+    end: datetime,
+    memo: SpanMemo | None = None,
 ) -> _FreeTime:
     margin = rules.duration + rules.buffer_before + rules.buffer_after
-    days = local_days(start - margin, end + margin, employee.zone)
-    working = intersect(
-        weekly_spans(employee.weekly, employee.zone, days),
-        location_open_spans(employee.location, start - margin, end + margin),
-    )
+    working = (memo or SpanMemo()).working_spans(employee, start - margin, end + margin)
     free = subtract(working, merge(employee.absences))
     free = subtract(free, busy_spans(employee.busy, rules))
     return _FreeTime(anchors=working, free=free)
 
 
 def room_free_time(
-    room: RoomAvailability, rules: SlotRules, start: datetime, end: datetime
+    room: RoomAvailability,
+    rules: SlotRules,
+    start: datetime,
+    end: datetime,
+    memo: SpanMemo | None = None,
 ) -> _FreeTime:
     margin = rules.duration + rules.buffer_before + rules.buffer_after
-    opened = location_open_spans(room.location, start - margin, end + margin)
+    opened = (memo or SpanMemo()).location_open_spans(room.location, start - margin, end + margin)
     return _FreeTime(anchors=opened, free=subtract(opened, busy_spans(room.busy, rules)))
 
 
@@ -254,22 +293,24 @@ def grid_starts(
     """Slot starts on the step grid of each anchor interval, inside free time and the window."""
     first_allowed = max(start, rules.earliest)
     last_allowed = min(end, rules.latest)  # exclusive
+    step, duration = rules.step, rules.duration
     result: list[datetime] = []
-    free, i = free_time.free, 0
+    free, i, count = free_time.free, 0, len(free_time.free)
     for anchor_start, anchor_end in free_time.anchors:
         if anchor_end <= first_allowed or anchor_start >= last_allowed:
             continue
-        while i < len(free) and free[i][1] <= anchor_start:
+        while i < count and free[i][1] <= anchor_start:
             i += 1
         j = i
-        while j < len(free) and free[j][0] < anchor_end:
+        while j < count and free[j][0] < anchor_end:
             span_start, span_end = free[j]
             lower = max(span_start, first_allowed)
-            steps = -(-(lower - anchor_start) // rules.step)  # ceiling division
-            t = anchor_start + steps * rules.step
-            while t < last_allowed and t + rules.duration <= span_end:
+            steps = -(-(lower - anchor_start) // step)  # ceiling division
+            t = anchor_start + steps * step
+            stop = min(last_allowed, span_end - duration + timedelta.resolution)
+            while t < stop:  # t < last_allowed and t + duration <= span_end
                 result.append(t)
-                t += rules.step
+                t += step
             j += 1
     return result
 
@@ -304,8 +345,9 @@ def available_slots(
     needs a room also needs a free room at the employee's location at the same time.
     Without it, slots are the rooms' free times (room-only meetings).
     """
+    memo = SpanMemo()
     rooms_sorted = sorted(rooms, key=lambda r: (r.capacity, r.id))
-    room_time = {r.id: room_free_time(r, rules, start, end) for r in rooms_sorted}
+    room_time = {r.id: room_free_time(r, rules, start, end, memo) for r in rooms_sorted}
     needs_room = rules.require_room or rules.room_for_physical
     slots: list[Slot] = []
     taken: set[tuple[int | None, int | None, datetime]] = set()
@@ -342,11 +384,14 @@ def available_slots(
                             rules.capacity,
                         )
                     )
-        return sorted(slots)
+        return sorted(slots, key=_slot_order)
 
     rooms_by_location: dict[int, list[tuple[RoomAvailability, _FreeTime]]] = {}
     for room in rooms_sorted:
         rooms_by_location.setdefault(room.location.id, []).append((room, room_time[room.id]))
+    # The best room for a time depends only on the location: every employee there shares it.
+    best_room: dict[tuple[int, datetime], int | None] = {}
+    duration, capacity = rules.duration, rules.capacity
 
     for employee in employees:
         types = rules.meeting_types & employee.meeting_types
@@ -354,23 +399,33 @@ def available_slots(
             types &= {PHYSICAL}
         if not types:
             continue
-        local_rooms = rooms_by_location.get(employee.location.id, [])
-        for t in grid_starts(employee_free_time(employee, rules, start, end), rules, start, end):
-            if (employee.id, None, t) in taken:
+        # The loop below runs once per candidate start: everything per employee is hoisted.
+        employee_id, location_id = employee.id, employee.location.id
+        local_rooms = rooms_by_location.get(location_id, [])
+        room_bound = PHYSICAL in types and needs_room
+        without_room = types - {PHYSICAL}
+        free_time = employee_free_time(employee, rules, start, end, memo)
+        for t in grid_starts(free_time, rules, start, end):
+            if taken and (employee_id, None, t) in taken:
                 continue
             room_id = None
             slot_types = types
-            if PHYSICAL in types and needs_room:
-                room_id = _best_room(local_rooms, rules, t)
+            if room_bound:
+                key = (location_id, t)
+                if key not in best_room:
+                    best_room[key] = _best_room(local_rooms, rules, t)
+                room_id = best_room[key]
                 if room_id is None:
-                    slot_types = types - {PHYSICAL}
-            if rules.require_room and room_id is None:
-                continue
+                    if rules.require_room:
+                        continue
+                    slot_types = without_room
             if slot_types:
-                slots.append(
-                    Slot(t, t + rules.duration, employee.id, room_id, slot_types, rules.capacity)
-                )
-    return sorted(slots)
+                slots.append(Slot(t, t + duration, employee_id, room_id, slot_types, capacity))
+    return sorted(slots, key=_slot_order)
+
+
+# The order Slot's own comparison gives, as one C-level tuple key: much faster to sort by.
+_slot_order = attrgetter("start", "end", "employee_id", "room_id")
 
 
 def _in_window(t: datetime, rules: SlotRules, start: datetime, end: datetime) -> bool:

@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
 from booking import availability as engine
 from booking.errors import InvalidRequest, SlotUnavailable
-from booking.models import TimeSlot
+from booking.models import TimeSlot, TimeSlotStatus
 from config_data.models import (
     Absence,
     ClosedDay,
@@ -108,6 +109,10 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
     topic = search.topic
     margin = rules.duration + rules.buffer_before + rules.buffer_after + timedelta(days=1)
     window_start, window_end = search.start - margin, search.end + margin
+    # Busy time matters only where it can meet a candidate [t, t + duration) with its
+    # buffers, t in [start, end): a narrower window than the calendars' day margins.
+    busy_start = search.start - rules.buffer_before
+    busy_end = search.end + rules.duration + rules.buffer_after
 
     employees: list[Employee] = []
     if search.require_employee:
@@ -125,7 +130,11 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
         room_qs = room_qs.filter(location_id__in={e.location_id for e in employees})
     elif search.location_id is not None:
         room_qs = room_qs.filter(location_id=search.location_id)
-    needs_rooms = rules.require_room or rules.room_for_physical or not search.require_employee
+    # Rooms matter only for in-person meetings (or room-only slots): an online search skips them.
+    in_person = engine.PHYSICAL in rules.meeting_types
+    needs_rooms = (
+        in_person and (rules.require_room or rules.room_for_physical)
+    ) or not search.require_employee
     rooms: list[Room] = list(room_qs.order_by("pk")) if needs_rooms else []
 
     location_ids = {e.location_id for e in employees} | {r.location_id for r in rooms}
@@ -133,59 +142,77 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
     room_ids = [r.pk for r in rooms]
 
     weekly: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for employee_id, weekday, start, end in WorkingHours.objects.filter(
-        employee_id__in=employee_ids
-    ).values_list("employee_id", "weekday", "start", "end"):
+    for employee_id, weekday, start, end in (
+        WorkingHours.objects.filter(employee_id__in=employee_ids)
+        .values_list("employee_id", "weekday", "start", "end")
+        .order_by()
+    ):
         weekly[employee_id][weekday].append((start, end))
 
     absences: dict[int, list[engine.Span]] = defaultdict(list)
-    for employee_id, start, end in Absence.objects.filter(
-        employee_id__in=employee_ids, start__lt=window_end, end__gt=window_start
-    ).values_list("employee_id", "start", "end"):
+    for employee_id, start, end in (
+        Absence.objects.filter(
+            employee_id__in=employee_ids, start__lt=window_end, end__gt=window_start
+        )
+        .values_list("employee_id", "start", "end")
+        .order_by()
+    ):
         absences[employee_id].append((start, end))
 
     opening: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for location_id, weekday, opens, closes in OpeningHours.objects.filter(
-        location_id__in=location_ids
-    ).values_list("location_id", "weekday", "opens", "closes"):
+    for location_id, weekday, opens, closes in (
+        OpeningHours.objects.filter(location_id__in=location_ids)
+        .values_list("location_id", "weekday", "opens", "closes")
+        .order_by()
+    ):
         opening[location_id][weekday].append((opens, closes))
 
     closed: dict[int, set] = defaultdict(set)
-    for location_id, day in ClosedDay.objects.filter(
-        location_id__in=location_ids,
-        date__gte=(window_start - timedelta(days=1)).date(),
-        date__lte=(window_end + timedelta(days=1)).date(),
-    ).values_list("location_id", "date"):
+    for location_id, day in (
+        ClosedDay.objects.filter(
+            location_id__in=location_ids,
+            date__gte=(window_start - timedelta(days=1)).date(),
+            date__lte=(window_end + timedelta(days=1)).date(),
+        )
+        .values_list("location_id", "date")
+        .order_by()
+    ):
         closed[location_id].add(day)
 
     busy_by_employee: dict[int, list[engine.Busy]] = defaultdict(list)
     busy_by_room: dict[int, list[engine.Busy]] = defaultdict(list)
     seats: dict[str, list] = {}
+    # Only a group topic needs the sessions' own times; fewer columns load faster.
+    group_topic = topic is not None and topic.capacity > 1
+    columns = ["status", "expires_at_text", "employee_id", "room_id"]
+    columns += ["blocked_start_text", "blocked_end_text", "session_key"]
+    # Whether a slot is active is decided below, not in SQL: with a status condition,
+    # SQLite (no statistics) walks the status index over every booking ever made
+    # instead of the employee and room indexes over the window.
     busy_rows = (
-        TimeSlot.objects.active(now)
-        .overlapping(window_start, window_end)
+        TimeSlot.objects.overlapping(busy_start, busy_end)
         .for_resources(employee_ids=employee_ids, room_ids=room_ids)
-        .values_list(
-            "employee_id",
-            "room_id",
-            "blocked_start",
-            "blocked_end",
-            "session_key",
-            "topic_id",
-            "start",
-            "end",
+        .annotate(
+            blocked_start_text=Cast("blocked_start", CharField()),
+            blocked_end_text=Cast("blocked_end", CharField()),
+            expires_at_text=Cast("expires_at", CharField()),
         )
+        .values_list(*columns, *(["topic_id", "start", "end"] if group_topic else []))
+        .order_by()
     )
-    for employee_id, room_id, b_start, b_end, key, topic_id, start, end in busy_rows:
+    for row in busy_rows:
+        status, expires_at, employee_id, room_id, b_start, b_end, key = row[:7]
+        if not occupies(status, expires_at, now):
+            continue
         if search.ignore_session_key and key == search.ignore_session_key:
             continue
-        busy = engine.Busy(b_start, b_end, key)
+        busy = engine.Busy(instant(b_start), instant(b_end), key)
         if employee_id is not None:
             busy_by_employee[employee_id].append(busy)
         if room_id is not None:
             busy_by_room[room_id].append(busy)
-        if topic and topic.capacity > 1 and topic_id == topic.pk and key.startswith("group:"):
-            seats.setdefault(key, [employee_id, room_id, start, end, 0])[4] += 1
+        if group_topic and row[7] == topic.pk and key.startswith("group:"):
+            seats.setdefault(key, [employee_id, room_id, row[8], row[9], 0])[4] += 1
 
     calendars = {
         location_id: engine.LocationCalendar(
@@ -237,6 +264,27 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
             if employee_id is None or employee_id in employee_wanted
         ],
     )
+
+
+def instant(text: str) -> datetime:
+    """A stored timestamp read as text, as UTC.
+
+    The busy times are the one bulky read of a search, and Django's datetime converters
+    (SQLite) and its psycopg timestamptz loader (pure Python, Django ticket #36960) cost
+    several times more than datetime.fromisoformat. Both backends give ISO text: SQLite
+    stores naive UTC, PostgreSQL answers in the session's UTC with an offset.
+    """
+    has_offset = "+" in text[19:] or "-" in text[19:]  # after "YYYY-MM-DD HH:MM:SS"
+    return datetime.fromisoformat(text if has_offset else text + "+00:00")
+
+
+def occupies(status: str, expires_at: datetime | str | None, now: datetime) -> bool:
+    """TimeSlotQuerySet.active() for one row: Booked, or Reserved and not yet expired."""
+    if status == TimeSlotStatus.BOOKED:
+        return True
+    if isinstance(expires_at, str):
+        expires_at = instant(expires_at)
+    return status == TimeSlotStatus.RESERVED and expires_at is not None and expires_at > now
 
 
 def topic_allows_category(topic: MeetingTopic, category_id: int | None) -> bool:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from booking import emails
 from booking.errors import (
     HoldExpired,
     InvalidRequest,
@@ -28,6 +30,7 @@ from booking.errors import (
     TooLate,
 )
 from booking.models import (
+    LONGEST_BLOCK,
     BookedBy,
     Customer,
     Meeting,
@@ -91,6 +94,11 @@ def time_slot_reserve(
         raise InvalidRequest("Times must include a UTC offset.", field="start")
     if end <= start:
         raise InvalidRequest("The end must be after the start.", field="end")
+    buffers = timedelta(minutes=topic.buffer_before + topic.buffer_after if topic else 0)
+    if end - start + buffers > LONGEST_BLOCK:
+        raise InvalidRequest(
+            "A time slot can block at most two days, buffers included.", field="end"
+        )
     if meeting_type is not None and meeting_type not in MeetingType.values:
         raise InvalidRequest(f"Unknown meeting type {meeting_type!r}.", field="meeting_type")
 
@@ -147,17 +155,30 @@ def time_slot_reserve(
                 time_slot.seat = _next_seat(time_slot.session_key, capacity=topic.capacity)
             time_slot.full_clean(validate_unique=False, validate_constraints=False)
             time_slot.save()
-    except IntegrityError:
+    except (IntegrityError, OperationalError, SlotUnavailable) as exc:
         # Lost a race: another transaction took the time (exclusion constraint or seat)
-        # or, with the same token, replayed this very request.
+        # or, with the same token, replayed this very request. A twin that committed first
+        # shows up as a taken time (SlotUnavailable, e.g. under SQLite's write lock): that
+        # is the caller's own reservation, so it is replayed, never a conflict.
+        if isinstance(exc, OperationalError) and not _is_deadlock(exc):
+            raise
         if token:
             existing = TimeSlot.objects.filter(holder=holder, token=token).first()
             if existing is not None:
                 return _replay(
                     existing, start=start, end=end, employee_id=employee_id, room_id=room_id
                 )
+        if isinstance(exc, SlotUnavailable):
+            raise
         raise SlotUnavailable("This time was just taken by someone else.", field="start") from None
     return time_slot, True
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    # PostgreSQL: two reservations of one room for two employees (or the reverse) each wait
+    # on the other's uncommitted slot, one through each exclusion constraint; PostgreSQL
+    # aborts one of them. That one lost the race: a conflict, not a server error.
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
 
 
 def _replay(
@@ -326,6 +347,8 @@ def meeting_create(
         for q in questions
         if given.get(q.pk)
     )
+    # After commit: no email for a booking that rolled back, and a mail failure cannot undo it.
+    transaction.on_commit(partial(emails.meeting_confirmed, meeting.pk))
     return meeting
 
 
@@ -368,6 +391,7 @@ def meeting_cancel(
     TimeSlot.objects.filter(pk=meeting.time_slot_id).update(
         status=TimeSlotStatus.CANCELLED, updated_at=now
     )
+    transaction.on_commit(partial(emails.meeting_cancelled, meeting.pk))
     return meeting
 
 
@@ -396,11 +420,14 @@ def meeting_reschedule(
         raise InvalidState("This time slot already has a meeting.", field="time_slot")
     if new_slot.topic_id not in (None, meeting.topic_id):
         raise InvalidRequest("The new time was held for another topic.", field="time_slot")
-    old_slot_id = meeting.time_slot_id
+    old_slot_id, previous_start = meeting.time_slot_id, meeting.time_slot.start
     meeting.time_slot = new_slot
     meeting.ical_sequence += 1
     meeting.save(update_fields=["time_slot", "ical_sequence", "updated_at"])
     TimeSlot.objects.filter(pk=old_slot_id).update(status=TimeSlotStatus.CANCELLED, updated_at=now)
+    transaction.on_commit(
+        partial(emails.meeting_rescheduled, meeting.pk, previous_start=previous_start)
+    )
     return meeting
 
 

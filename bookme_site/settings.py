@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ninja",
     "config_data",
     "booking",
+    "booking.api",  # the Public API: which scopes each OAuth2 client may get
 ]
 
 MIDDLEWARE = [
@@ -111,10 +112,14 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# Account emails (verification, password reset) name the site, not the request's host.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BookMe] "
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German")), ("da", _("Danish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates and times the European way (24-hour clock, day before month).
+FORMAT_MODULE_PATH = ["bookme_site.formats"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
@@ -140,6 +145,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="BookMe <bookme@localhost>")
+# Seconds; a hanging mail server must not hang the request that confirmed a booking.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -162,7 +169,15 @@ LOGGING = {
 # BookMe's own settings.
 BOOKME_HOLD_MINUTES = env_int("BOOKME_HOLD_MINUTES", 15, minimum=1)
 BOOKME_MAX_SEARCH_DAYS = env_int("BOOKME_MAX_SEARCH_DAYS", 31, minimum=1)
+# A browser session may try to hold a time this many times per window (anti-hoarding).
+BOOKME_HOLD_ATTEMPTS = env_int("BOOKME_HOLD_ATTEMPTS", 10, minimum=1)
+BOOKME_HOLD_ATTEMPT_WINDOW = env_int("BOOKME_HOLD_ATTEMPT_WINDOW_SECONDS", 600, minimum=1)
+BOOKME_MAX_ACTIVE_HOLDS = env_int("BOOKME_MAX_ACTIVE_HOLDS", 3, minimum=1)
+# Absolute links in emails and invites (manage links) start with this address.
+BOOKME_SITE_URL = env_str("BOOKME_SITE_URL", default="http://127.0.0.1:8000")
 
+# Named explicitly so that migrations pointing at API clients can resolve the swappable model.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_SECONDS", 3600, minimum=60),
     "SCOPES": {"read": "Read configuration and availability", "write": "Reserve and book"},
@@ -177,4 +192,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # Each client may be granted only the scopes its ApiClient row allows (read by default).
+    "SCOPES_BACKEND_CLASS": "booking.api.scopes.ApiClientScopes",
+    "APPLICATION_ADMIN_CLASS": "booking.api.admin.ApiApplicationAdmin",
 }

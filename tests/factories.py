@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from datetime import time
+from datetime import datetime, time, timedelta
 
+from booking import services
+from booking.models import Meeting
 from config_data.models import (
     CustomerCategory,
     Employee,
@@ -110,3 +112,40 @@ def topic(
     for position, text in enumerate(questions):
         InformationQuestion.objects.create(topic=t, text=text, position=position)
     return t
+
+
+def meeting(
+    *,
+    topic: MeetingTopic,
+    employee: Employee | None,
+    start: datetime,
+    room: Room | None = None,
+    meeting_type: str = "online",
+    holder: str = "session:factory",
+    customer_name: str = "Carla Customer",
+    customer_email: str = "carla@example.com",
+    now: datetime | None = None,
+    **kwargs,
+) -> Meeting:
+    """A confirmed meeting made the real way: reserve, book, create (through the services)."""
+    slot, _ = services.time_slot_reserve(
+        holder=holder,
+        start=start,
+        end=start + timedelta(minutes=topic.duration),
+        employee=employee,
+        room=room,
+        topic=topic,
+        meeting_type=meeting_type,
+        now=now,
+    )
+    services.time_slot_book(time_slot_id=slot.pk, holder=holder, now=now)
+    customer = services.customer_upsert(name=customer_name, email=customer_email)
+    return services.meeting_create(
+        time_slot_id=slot.pk,
+        holder=holder,
+        topic=topic,
+        customer=customer,
+        meeting_type=meeting_type,
+        now=now,
+        **kwargs,
+    )

@@ -270,3 +270,31 @@ class TestIntervalIsFree:
         assert not interval_is_free(
             start=utc(MONDAY, 7), end=utc(MONDAY, 8), rules=rules(), employee=person(), room=room
         )
+
+
+class TestSharedWorkWithinASearch:
+    """The engine computes spans once per pattern and location; sharing must not leak."""
+
+    def test_employees_with_the_same_hours_keep_their_own_branch_opening_hours(self):
+        """Same 09-17 hours; the second branch opens at 12:00 local, so its employee starts then."""
+        late_branch = calendar(opening={0: [(time(12), time(18))]}, location_id=2)
+        slots = available_slots(
+            rules=rules(), employees=[person(1), person(2, location=late_branch)], **day_window()
+        )
+        first = {e: min(s.start for s in slots if s.employee_id == e) for e in (1, 2)}
+        assert first == {1: utc(MONDAY, 7), 2: utc(MONDAY, 10)}
+
+    def test_employees_at_two_branches_get_their_own_branch_room_at_the_same_time(self):
+        """The best room is shared per branch and time, never across branches."""
+        home, other = calendar(location_id=1), calendar(location_id=2)
+        rooms = [RoomAvailability(id=11, location=home), RoomAvailability(id=22, location=other)]
+        r = rules(meeting_types=frozenset({"physical"}), room_for_physical=True)
+        employees = [person(1, location=home), person(2, location=other), person(3, location=home)]
+        slots = available_slots(rules=r, employees=employees, rooms=rooms, **day_window())
+        assert {(s.employee_id, s.room_id) for s in slots} == {(1, 11), (2, 22), (3, 11)}
+
+    def test_slots_come_sorted_by_time_then_employee(self):
+        """Employees passed in any order: the result is ordered by start, then employee."""
+        slots = available_slots(rules=rules(), employees=[person(3), person(1)], **day_window())
+        keys = [(s.start, s.employee_id) for s in slots]
+        assert keys == sorted(keys) and keys[:2] == [(utc(MONDAY, 7), 1), (utc(MONDAY, 7), 3)]

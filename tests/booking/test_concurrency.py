@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from booking import services
 from booking.errors import SlotUnavailable
@@ -107,6 +107,49 @@ def test_the_same_room_cannot_be_taken_by_two_employees_at_once(world):
     assert other == []
     assert len(wins) == 1
     assert not TimeSlot.objects.double_booked().exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_retries_with_one_token_all_get_the_same_hold(world):
+    """One holder sends the same token from many threads: one slot, every call gets it back."""
+    calls = [
+        lambda: services.time_slot_reserve(
+            holder="client:1",
+            start=TEN,
+            end=TEN + timedelta(hours=1),
+            employee=world.alice,
+            token="retry",
+            now=NOW,
+        )
+    ] * THREADS
+    wins, conflicts, other = race(calls)
+    assert (conflicts, other) == ([], [])
+    assert sorted(created for _, created in wins) == [False] * (THREADS - 1) + [True]
+    assert len({slot.pk for slot, _ in wins}) == 1
+    assert TimeSlot.objects.count() == 1
+
+
+class _DatabaseSaid(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("sqlstate", "lost_the_race"), [("40P01", True), ("53300", False)])
+def test_a_deadlock_between_two_reservations_is_a_conflict(
+    world, monkeypatch, sqlstate, lost_the_race
+):
+    """PostgreSQL aborts one of two reservations that wait on each other (employee vs room
+    constraint): that caller lost the race (409), not a server error; other errors still raise."""
+    error = OperationalError("deadlock detected" if lost_the_race else "too many connections")
+    error.__cause__ = _DatabaseSaid(sqlstate)
+
+    def save(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(TimeSlot, "save", save)
+    call = reserve_call(world, "session:1", TEN, TEN + timedelta(hours=1), world.topic)
+    with pytest.raises(SlotUnavailable if lost_the_race else OperationalError):
+        call()
 
 
 def test_double_booked_finds_an_overlap_written_behind_the_services_back(world):

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
 
 from booking import services
 from booking.errors import InvalidRequest
-from booking.search import SlotSearch, find_slots
+from booking.models import LONGEST_BLOCK, TimeSlot, TimeSlotStatus
+from booking.search import SlotSearch, find_slots, instant, occupies
 from config_data.models import Absence, ClosedDay
 from tests import factories
 
@@ -184,3 +188,113 @@ class TestNarrowing:
         world.location.opening_hours.all().delete()  # no branch hours in the way
         slots = find_slots(day_search(world.topic, employee_ids=[world.alice.pk]), now=NOW)
         assert slots[0].start == TUESDAY + timedelta(hours=8)  # 09:00 BST
+
+
+class TestBusyTime:
+    def test_busy_time_just_outside_the_window_still_blocks_through_the_buffers(self, world):
+        """Search 10:00-12:00 for a 60-minute topic with 15-minute buffers: a meeting ending
+        09:50 rules out 10:00, one starting 12:40 rules out 11:30 (its buffer reaches 12:45)."""
+        topic = factories.topic(
+            employees=[world.alice], physical=False, buffer_before=15, buffer_after=15
+        )
+        for start, end in ((7, 0), (7, 50)), ((10, 40), (11, 40)):  # UTC; local is +2
+            services.time_slot_reserve(
+                holder="other",
+                start=TUESDAY.replace(hour=start[0], minute=start[1]),
+                end=TUESDAY.replace(hour=end[0], minute=end[1]),
+                employee=world.alice,
+                now=NOW,
+            )
+        search = SlotSearch(
+            start=TUESDAY + timedelta(hours=8), end=TUESDAY + timedelta(hours=10), topic=topic
+        )
+        starts = [s.start for s in find_slots(search, now=NOW)]
+        assert starts == [TUESDAY + timedelta(hours=8, minutes=30), TUESDAY + timedelta(hours=9)]
+
+    def test_occupies_agrees_with_the_active_queryset(self, world):
+        """The row-level twin of TimeSlot.objects.active(now), for every status and expiry."""
+        cases = [
+            (TimeSlotStatus.BOOKED, None),
+            (TimeSlotStatus.RESERVED, NOW + timedelta(minutes=1)),
+            (TimeSlotStatus.RESERVED, NOW),
+            (TimeSlotStatus.RESERVED, NOW - timedelta(minutes=1)),
+            (TimeSlotStatus.CANCELLED, None),
+            (TimeSlotStatus.EXPIRED, NOW - timedelta(minutes=1)),
+        ]
+        for hour, (status, expires_at) in enumerate(cases):
+            start = TUESDAY + timedelta(hours=hour)
+            TimeSlot.objects.create(
+                employee=world.alice, start=start, end=start + timedelta(hours=1),
+                blocked_start=start, blocked_end=start + timedelta(hours=1), status=status,
+                expires_at=expires_at, holder="h",
+            )  # fmt: skip
+        active = set(TimeSlot.objects.active(NOW).values_list("pk", flat=True))
+        rows = TimeSlot.objects.values_list("pk", "status", "expires_at")
+        assert {pk for pk, status, expires in rows if occupies(status, expires, NOW)} == active
+        assert len(active) == 2
+
+    def test_a_long_booking_that_began_before_the_window_still_blocks_it(self, world):
+        """A room booked from Monday noon to Tuesday 18:00 (30 hours, within LONGEST_BLOCK):
+        a Tuesday search offers that room nothing, though the booking started a day earlier."""
+        start = TUESDAY - timedelta(hours=12)
+        end = start + timedelta(hours=30)
+        assert end - start < LONGEST_BLOCK
+        TimeSlot.objects.create(
+            room=world.small_room, start=start, end=end, blocked_start=start, blocked_end=end,
+            status=TimeSlotStatus.BOOKED, holder="h",
+        )  # fmt: skip
+        slots = find_slots(day_search(world.topic, require_employee=False), now=NOW)
+        assert slots and {s.room_id for s in slots} == {world.big_room.pk}
+
+    def test_a_slot_may_not_block_longer_than_the_bound_the_overlap_queries_rely_on(self, world):
+        """TimeSlot.clean refuses a slot blocking more than LONGEST_BLOCK, naming the end."""
+        slot = TimeSlot(
+            employee=world.alice, start=TUESDAY, end=TUESDAY + LONGEST_BLOCK,
+            blocked_start=TUESDAY - timedelta(minutes=1), blocked_end=TUESDAY + LONGEST_BLOCK,
+            holder="h", status=TimeSlotStatus.BOOKED,
+        )  # fmt: skip
+        with pytest.raises(ValidationError) as error:
+            slot.full_clean()
+        assert "end" in error.value.message_dict
+
+    def test_an_online_search_does_not_read_the_rooms(self, world):
+        """Rooms matter only in person: an online-only search saves the rooms' queries."""
+        with CaptureQueriesContext(connection) as in_person:
+            find_slots(day_search(world.topic), now=NOW)
+        with CaptureQueriesContext(connection) as online:
+            slots = find_slots(
+                day_search(world.topic, meeting_types=frozenset({"online"})), now=NOW
+            )
+        assert slots and all(s.room_id is None and s.meeting_types == {"online"} for s in slots)
+        assert len(online.captured_queries) == len(in_person.captured_queries) - 1
+        assert not any("config_data_room" in q["sql"] for q in online.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-06-02 08:00:00.250000",  # SQLite: naive UTC, as Django stores it
+        "2026-06-02 08:00:00.25+00",  # PostgreSQL: timestamptz as text in the session's UTC
+        "2026-06-02 10:00:00.25+02",  # any offset still means the same instant
+    ],
+)
+def test_instant_reads_either_backends_text_as_the_same_utc_moment(text):
+    """The busy times are read as text; each backend's form gives the exact aware instant."""
+    assert instant(text) == datetime(2026, 6, 2, 8, 0, 0, 250000, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_busy_times_read_as_text_match_the_stored_instants(world):
+    """Round trip on the configured database: the text read equals the datetime stored."""
+    start = datetime(2026, 6, 2, 8, 15, 30, 123456, tzinfo=UTC)
+    slot = TimeSlot.objects.create(
+        employee=world.alice, start=start, end=start + timedelta(hours=1), blocked_start=start,
+        blocked_end=start + timedelta(hours=1), status=TimeSlotStatus.BOOKED, holder="h",
+    )  # fmt: skip
+    text = (
+        TimeSlot.objects.filter(pk=slot.pk)
+        .annotate(text=Cast("blocked_start", CharField()))
+        .values_list("text", flat=True)
+        .get()
+    )
+    assert instant(text) == start

@@ -137,6 +137,7 @@ class TestReserve:
             ),
             ({"employee": None}, "employee"),
             ({"meeting_type": "video"}, "meeting_type"),
+            ({"end": TEN + 49 * HOUR}, "end"),  # blocks more than LONGEST_BLOCK (two days)
         ],
     )
     def test_invalid_input_names_the_field_and_saves_nothing(self, world, kwargs, field):

@@ -10,12 +10,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# What the test environment sets that a production process would not have.
+NOT_IN_PRODUCTION = (
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SECURE_SSL_REDIRECT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for Playwright's sync API in the browser tests
+)
+
+
 def run_check(**env: str) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "SECURE_SSL_REDIRECT")
-    }
+    base = {k: v for k, v in os.environ.items() if k not in NOT_IN_PRODUCTION}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

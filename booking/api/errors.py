@@ -1,0 +1,227 @@
+"""One error shape for the whole API: {"message": "...", "parameter": "<name or null>"}.
+
+Domain errors (booking.errors) name the field at fault in domain terms ("start",
+"employee", ...); PARAMETERS below is the one place that turns those into the
+names a client sent, per kind of request.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.signals import got_request_exception
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from booking.errors import BookingError
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Domain field -> API parameter, per kind of request.
+PARAMETERS: dict[str, dict[str, str]] = {
+    "search": {
+        "start": "startDate",
+        "end": "endDate",
+        "duration": "meetingDuration",
+        "meeting_types": "meetingTypes",
+        "employee": "explicitEmployeeIds",
+        "room": "specificRooms",
+        "topic": "theme",
+        "customer_category": "customerCategoryId",
+    },
+    "reserve": {
+        "start": "timeSlot.startDate",
+        "end": "timeSlot.endDate",
+        "duration": "timeSlot.endDate",
+        "employee": "timeSlot.employeeId",
+        "room": "timeSlot.roomId",
+        "status": "timeSlot.status",
+        "topic": "themeId",
+        "meeting_type": "meetingType",
+        "meeting_types": "meetingType",
+        "token": "token",
+    },
+    "time_slot": {
+        "time_slot": "timeSlotId",
+        "status": "/status",
+    },
+    "meeting": {
+        "time_slot": "timeSlotId",
+        "topic": "themeId",
+        "meeting_type": "type",
+        "employee": "employeeId",
+        "room": "roomId",
+        "customer_category": "customerCategoryId",
+        "booked_by": "bookedBy",
+        "customer": "customer",
+        "name": "customer.name",
+        "email": "customer.email",
+        "phone": "customer.phone",
+        "external_id": "customerId",
+        "description": "description",
+    },
+    "meeting_id": {
+        "meeting": "meetingId",
+    },
+}
+
+
+class ApiError(Exception):
+    """An error answer: status, message, the parameter at fault and optional headers."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        parameter: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.parameter = parameter
+        self.headers = dict(headers or {})
+
+
+def api_parameter(field: str | None, context: str) -> str | None:
+    """The API's name for a domain field: mapped, answers.<id> kept, else camelCased."""
+    if field is None:
+        return None
+    mapped = PARAMETERS[context].get(field)
+    if mapped is not None:
+        return mapped
+    if field.startswith("answers."):
+        return field
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def domain_errors(context: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Turn the domain errors an endpoint raises into ApiErrors named in its own terms."""
+    if context not in PARAMETERS:
+        raise KeyError(context)
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return view(*args, **kwargs)
+            except BookingError as exc:
+                raise ApiError(
+                    exc.status, exc.message, parameter=api_parameter(exc.field, context)
+                ) from exc
+            except DjangoValidationError as exc:
+                field, message = _first_django_error(exc)
+                raise ApiError(400, message, parameter=api_parameter(field, context)) from exc
+
+        # ninja resolves string annotations in the wrapper's module: give it the real types.
+        wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def _first_django_error(exc: DjangoValidationError) -> tuple[str | None, str]:
+    if hasattr(exc, "error_dict"):
+        field, errors = next(iter(exc.message_dict.items()))
+        return (None if field == "__all__" else field), errors[0]
+    return None, exc.messages[0] if exc.messages else "Invalid input."
+
+
+def _location_to_parameter(location: tuple[Any, ...]) -> str | None:
+    """The parameter a client sent, from ninja's error location.
+
+    ("query", "startDate") -> "startDate"; ("query", "query", "meetingTypes", 0) ->
+    "meetingTypes" (the name of a query or path parameter is the last name in the location);
+    ("body", "payload", "timeSlot", "startDate") -> "timeSlot.startDate" (the view's
+    argument name is not the client's); ("body", "operations", 0, "op") -> "0.op".
+    """
+    if not location:
+        return None
+    source, *path = location
+    if source != "body":
+        names = [part for part in path if isinstance(part, str)]
+        return names[-1] if names else None
+    return ".".join(str(part) for part in path[1:]) or None
+
+
+def _error_response(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    message: str,
+    parameter: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    response = api.create_response(
+        request, {"message": message, "parameter": parameter}, status=status
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ApiError)
+    def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return _error_response(api, request, exc.status, exc.message, exc.parameter, exc.headers)
+
+    @api.exception_handler(ValidationError)
+    def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        error = exc.errors[0]
+        parameter = _location_to_parameter(tuple(error.get("loc", ())))
+        message, kind = error.get("msg", "Invalid value."), error.get("type")
+        if parameter is not None:
+            message = f"{parameter}: {message}"
+        elif kind == "missing":
+            message = "A JSON request body is required."
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            message = "The request body must be a JSON object."
+        elif kind == "list_type":
+            message = "The request body must be a JSON array (a JSON Patch document)."
+        else:
+            message = f"Invalid request body: {message}"
+        return _error_response(api, request, 400, message, parameter)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return _error_response(
+            api,
+            request,
+            401,
+            "Authentication required: send Authorization: Bearer <token>.",
+            headers={"WWW-Authenticate": 'Bearer realm="bookme"'},
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        message = str(exc)
+        if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+            message = "The request body is not valid JSON."
+        return _error_response(api, request, exc.status_code, message)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return _error_response(api, request, 404, "Not found.")
+
+    @api.exception_handler(BookingError)
+    def domain_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
+        # Endpoints translate these with domain_errors(); this is the safety net.
+        return _error_response(api, request, exc.status, exc.message, exc.field)
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("Unhandled error in %s %s", request.method, request.path)
+        # What Django does for any 500: error reporters (and the test client) hear of it.
+        got_request_exception.send(sender=None, request=request)
+        return _error_response(api, request, 500, "Internal server error.")

@@ -1,0 +1,116 @@
+"""The API's introduction in /api/docs: how to book a meeting with nothing but curl."""
+
+from __future__ import annotations
+
+GUIDE = """
+Book meetings with the organisation's employees from your own service.
+JSON in and out, with the field names below (camelCase); ids are strings; times are
+ISO 8601 with an offset in requests and UTC (`Z`) in responses.
+
+## Authentication
+
+OAuth2 **client credentials**. An administrator creates your client
+(`python manage.py create_api_client "My service" --scopes read write`, or in the admin
+under *Django OAuth Toolkit → Applications*) and gives you a `client_id` and a
+`client_secret`. Exchange them for an access token, valid for one hour:
+
+```sh
+BASE=https://bookme.example.com   # or http://127.0.0.1:8000 locally
+TOKEN=$(curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials \\
+  $BASE/o/token/ | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+```
+
+Send it on every call as `Authorization: Bearer $TOKEN`. Scope `read` covers the GET
+calls and the invite download; `write` covers everything that changes data.
+A token request without `scope` gets every scope the client is allowed.
+
+## Booking a meeting, step by step
+
+**1. Configuration.** What can be booked (themes), for which customer types, with whom, where:
+
+```sh
+curl -H "Authorization: Bearer $TOKEN" "$BASE/api/bookme/meeting-topics?isCustomer=true"
+curl -H "Authorization: Bearer $TOKEN" $BASE/api/config/customer-types
+curl -H "Authorization: Bearer $TOKEN" $BASE/api/config/employees
+curl -H "Authorization: Bearer $TOKEN" $BASE/api/config/rooms
+```
+
+Each theme lists its `employeeIds` and its `informationQuestions`: the questions the customer
+answers when booking (the required ones must be answered in step 5).
+
+**2. Free times** for a theme (here 111), with an employee, over a week:
+
+```sh
+curl -H "Authorization: Bearer $TOKEN" \\
+  "$BASE/api/bookme/time-slots/available?requireEmployeeParticipation=true&theme=111\\
+&startDate=2026-06-02T00:00:00Z&endDate=2026-06-09T00:00:00Z&meetingTypes=physical"
+```
+
+Each result has `startDate`, `endDate`, `employeeId`, `roomId` and `meetingTypes`.
+
+**3. Reserve** one of them. It is held for you for 15 minutes (`expiresAt`). Choose a
+`token` of your own: repeating the call with the same token returns the same
+reservation, so a retry after a network error is safe.
+
+```sh
+curl -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+  $BASE/api/bookme/time-slots/reserve -d '{
+    "timeSlot": {"startDate": "2026-06-02T08:00:00Z", "endDate": "2026-06-02T09:00:00Z",
+                 "status": "Reserved", "employeeId": "333", "roomId": "222"},
+    "token": "order-4711", "themeId": "111", "meetingType": "physical"}'
+```
+
+The answer (201) carries the time slot's `id`, say 12345. A 409 means someone else was
+faster: search again.
+
+**4. Book** it (Reserved → Booked) with a JSON Patch before the hold expires:
+
+```sh
+curl -X PATCH -H "Authorization: Bearer $TOKEN" \\
+  -H "Content-Type: application/json-patch+json" $BASE/api/bookme/time-slots/12345 \\
+  -d '[{"op": "replace", "path": "/status", "value": "Booked"}]'
+```
+
+(`"value": "Cancelled"` gives the time up instead.)
+
+**5. Create the meeting** on the Booked time slot:
+
+```sh
+curl -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+  $BASE/api/bookme/meetings -d '{
+    "bookedBy": "customer", "customerCategoryId": "123", "timeSlotId": "12345",
+    "type": "physical", "themeId": "111", "roomId": "222", "employeeId": "333",
+    "customerId": "67890", "description": "Meeting description",
+    "customer": {"name": "Carla Customer", "email": "carla@example.com"},
+    "answers": {"7": "About 3 million"}}'
+```
+
+`customerId` is your id for the customer; the first time, `customer` gives the name and email
+the invitation goes to (later `customerId` alone is enough). `answers` maps the theme's
+question ids to the customer's answers. The answer (201) is the meeting, with its `id`.
+
+**6. The invite** (.ics) for your own calendar or to pass on:
+
+```sh
+curl -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+  $BASE/api/bookme/meetings/4711/ical -d '{"title": "Mortgage talk"}' -o meeting.ics
+```
+
+Later: `GET /api/bookme/meetings/{id}` reads it, `POST /api/bookme/meetings/{id}/cancel`
+cancels it and frees the time.
+
+## Errors
+
+Every error is JSON `{"message": "...", "parameter": "<the parameter at fault, or null>"}`:
+
+| Status | Meaning |
+| --- | --- |
+| 400 | Invalid input: malformed JSON, a wrong type, an unknown value, a reversed range |
+| 401 | Missing, unknown or expired token (see the `WWW-Authenticate` header) |
+| 403 | The token lacks the scope the call needs |
+| 404 | Unknown theme, customer type, employee, room, time slot or meeting (or not yours) |
+| 409 | Conflict: the time is taken or overlaps, the hold expired, the slot is not Booked |
+| 500 | Server-side error |
+
+Time slots and meetings are visible only to the client that created them.
+"""

@@ -1,0 +1,104 @@
+"""Every object the API hands out or accepts, looked up in one place.
+
+Unknown ids, inactive configuration and another client's time slots or meetings
+all answer 404, so that nothing about other clients leaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import Model, QuerySet
+
+from booking.api.auth import ApiCaller
+from booking.api.errors import ApiError
+from booking.api.schemas import to_pk
+from booking.models import Customer, Meeting, TimeSlot
+from config_data.models import CustomerCategory, Employee, MeetingTopic, Room
+
+
+def _get(queryset: QuerySet, value: str, *, parameter: str, what: str) -> Model:
+    pk = to_pk(value)
+    found = queryset.filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise ApiError(404, f"{what} {value!r} not found.", parameter=parameter)
+    return found
+
+
+def topic(value: str, *, parameter: str) -> MeetingTopic:
+    return _get(MeetingTopic.objects.active(), value, parameter=parameter, what="Theme")
+
+
+def category(value: str, *, parameter: str) -> CustomerCategory:
+    return _get(
+        CustomerCategory.objects.all(), value, parameter=parameter, what="Customer category"
+    )
+
+
+def employee(value: str, *, parameter: str) -> Employee:
+    return _get(Employee.objects.bookable(), value, parameter=parameter, what="Employee")
+
+
+def room(value: str, *, parameter: str) -> Room:
+    return _get(Room.objects.filter(active=True), value, parameter=parameter, what="Room")
+
+
+def _existing_pks(
+    queryset: QuerySet, values: Sequence[str], *, parameter: str, what: str
+) -> list[int]:
+    """All of these ids, or a 404 naming the first that is unknown. One query."""
+    pks = {value: to_pk(value) for value in values}
+    found = set(
+        queryset.filter(pk__in=[pk for pk in pks.values() if pk is not None]).values_list(
+            "pk", flat=True
+        )
+    )
+    for value, pk in pks.items():
+        if pk not in found:
+            raise ApiError(404, f"{what} {value!r} not found.", parameter=parameter)
+    return sorted(found)
+
+
+def employee_pks(values: Sequence[str], *, parameter: str) -> list[int]:
+    return _existing_pks(Employee.objects.bookable(), values, parameter=parameter, what="Employee")
+
+
+def room_pks(values: Sequence[str], *, parameter: str) -> list[int]:
+    return _existing_pks(Room.objects.filter(active=True), values, parameter=parameter, what="Room")
+
+
+def own_time_slot(holder: str, value: str, *, parameter: str) -> TimeSlot:
+    return _get(TimeSlot.objects.held_by(holder), value, parameter=parameter, what="Time slot")
+
+
+def own_meeting(holder: str, value: str, *, parameter: str) -> Meeting:
+    meetings = Meeting.objects.owned_by(holder).with_details().prefetch_related("answers")
+    return _get(meetings, value, parameter=parameter, what="Meeting")
+
+
+def must_match(
+    given: str | None, actual: int | None, model: type[Model], *, parameter: str
+) -> None:
+    """employeeId/roomId are optional, but when sent they must be the time slot's own:
+    404 for an id that names nothing, 400 for another employee or room."""
+    if given is None or to_pk(given) == actual:
+        return
+    pk = to_pk(given)
+    if pk is None or not model._default_manager.filter(pk=pk).exists():
+        what = str(model._meta.verbose_name).capitalize()
+        raise ApiError(404, f"{what} {given!r} not found.", parameter=parameter)
+    raise ApiError(400, f"{parameter} does not match the time slot's.", parameter=parameter)
+
+
+def external_customer_id(caller: ApiCaller, customer_id: str | None) -> str:
+    """Customer ids are the client's own: two clients may both have a customer "42"."""
+    return f"{caller.application_id}:{customer_id}" if customer_id else ""
+
+
+def client_customer_id(customer: Customer) -> str | None:
+    """The customerId the client sent, without the client's prefix."""
+    return customer.external_id.partition(":")[2] or None
+
+
+def customer(external_id: str) -> Customer | None:
+    return Customer.objects.filter(external_id=external_id).first()

@@ -1,0 +1,237 @@
+"""Steps 5-6 of the seed: the meeting on a Booked slot, its invite; reading and cancelling it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from ninja import Body, Path, Router, Status
+
+from booking import services
+from booking.api import lookups
+from booking.api.auth import ApiCaller, read, write
+from booking.api.docs import described, responses
+from booking.api.errors import ApiError, domain_errors
+from booking.api.schemas import (
+    AnswerOut,
+    CustomerOut,
+    IcalIn,
+    MeetingIn,
+    MeetingOut,
+    to_pk,
+)
+from booking.ical import meeting_calendar, meeting_location
+from booking.models import Customer, Meeting, TimeSlot
+from config_data.models import Employee, Room
+
+router = Router(tags=["5-6. Meetings"])
+
+MEETING_ID = Path(
+    ..., alias="meetingId", description="The `id` of a meeting you created.", examples=["4711"]
+)
+
+MEETING_EXAMPLE = {
+    "bookedBy": "customer",
+    "customerCategoryId": "123",
+    "timeSlotId": "12345",
+    "type": "physical",
+    "themeId": "111",
+    "roomId": "222",
+    "employeeId": "333",
+    "customerId": "67890",
+    "description": "Meeting description",
+    "customer": {"name": "Carla Customer", "email": "carla@example.com", "phone": "+4512345678"},
+}
+
+
+def meeting_out(meeting: Meeting) -> MeetingOut:
+    slot, customer = meeting.time_slot, meeting.customer
+    return MeetingOut(
+        id=str(meeting.pk),
+        status=meeting.status,
+        time_slot_id=str(slot.pk),
+        start_date=slot.start,
+        end_date=slot.end,
+        type=meeting.meeting_type,
+        theme_id=str(meeting.topic_id),
+        employee_id=None if slot.employee_id is None else str(slot.employee_id),
+        room_id=None if slot.room_id is None else str(slot.room_id),
+        customer_category_id=(
+            None if meeting.customer_category_id is None else str(meeting.customer_category_id)
+        ),
+        booked_by=meeting.booked_by,
+        description=meeting.description,
+        customer=CustomerOut(
+            id=lookups.client_customer_id(customer),
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+        ),
+        answers=[
+            AnswerOut(
+                question_id=None if a.question_id is None else str(a.question_id),
+                question=a.question_text,
+                answer=a.answer,
+            )
+            for a in meeting.answers.all()
+        ],
+        location=meeting_location(meeting),
+        created_at=meeting.created_at,
+        cancelled_at=meeting.cancelled_at,
+    )
+
+
+def _answers(given: dict[str, str] | None) -> dict[int, str]:
+    answers: dict[int, str] = {}
+    for key, text in (given or {}).items():
+        pk = to_pk(key)
+        if pk is None:
+            raise ApiError(400, "Unknown information question.", parameter=f"answers.{key}")
+        answers[pk] = text
+    return answers
+
+
+def _customer(payload: MeetingIn, caller: ApiCaller) -> Customer:
+    """The customer by the client's customerId, created or updated from `customer`."""
+    external_id = lookups.external_customer_id(caller, payload.customer_id)
+    if payload.customer is not None:
+        return services.customer_upsert(
+            name=payload.customer.name,
+            email=payload.customer.email,
+            phone=payload.customer.phone,
+            external_id=external_id,
+        )
+    existing = lookups.customer(external_id) if external_id else None
+    if existing is None:
+        raise ApiError(
+            400,
+            "Send customer {name, email} with a customerId BookMe does not know yet "
+            "(it is needed for the invitation).",
+            parameter="customer",
+        )
+    return existing
+
+
+@router.post(
+    "/bookme/meetings",
+    auth=write,
+    by_alias=True,
+    response=responses({201: MeetingOut}, 400, 404, 409),
+    openapi_extra=described(
+        400,
+        404,
+        409,
+        responses={201: {"description": "The meeting, confirmed."}},
+        requestBody={"content": {"application/json": {"example": MEETING_EXAMPLE}}},
+    ),
+    summary="Create a meeting on a Booked time slot",
+)
+@domain_errors("meeting")
+def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingOut]:
+    """The time slot must be yours and Booked (409 otherwise, e.g. still Reserved).
+
+    `employeeId` and `roomId` may be left out; when sent they must be the slot's (400).
+    `customerId` is your id for the customer: the first time, send `customer` with a name
+    and an email (the invitation goes there); later `customerId` alone is enough.
+    Answers to the topic's information questions go in `answers`, keyed by question id.
+    """
+    holder = request.auth.holder
+    topic = lookups.topic(payload.theme_id, parameter="themeId")
+    category = (
+        lookups.category(payload.customer_category_id, parameter="customerCategoryId")
+        if payload.customer_category_id is not None
+        else None
+    )
+    slot: TimeSlot = lookups.own_time_slot(holder, payload.time_slot_id, parameter="timeSlotId")
+    lookups.must_match(payload.employee_id, slot.employee_id, Employee, parameter="employeeId")
+    lookups.must_match(payload.room_id, slot.room_id, Room, parameter="roomId")
+    answers = _answers(payload.answers)
+    with transaction.atomic():
+        meeting = services.meeting_create(
+            time_slot_id=slot.pk,
+            holder=holder,
+            topic=topic,
+            customer=_customer(payload, request.auth),
+            meeting_type=payload.type.value,
+            customer_category=category,
+            description=payload.description,
+            answers=answers,
+            booked_by=payload.booked_by,
+        )
+    created = lookups.own_meeting(holder, str(meeting.pk), parameter="meetingId")
+    return Status(201, meeting_out(created))
+
+
+@router.get(
+    "/bookme/meetings/{meetingId}",
+    auth=read,
+    by_alias=True,
+    response=responses({200: MeetingOut}, 404),
+    openapi_extra=described(404),
+    summary="Get one of your meetings",
+)
+def get_meeting(request: HttpRequest, meeting_id: str = MEETING_ID) -> MeetingOut:
+    """A meeting you created, with its status (confirmed or cancelled)."""
+    return meeting_out(lookups.own_meeting(request.auth.holder, meeting_id, parameter="meetingId"))
+
+
+@router.post(
+    "/bookme/meetings/{meetingId}/cancel",
+    auth=write,
+    by_alias=True,
+    response=responses({200: MeetingOut}, 404),
+    openapi_extra=described(404),
+    summary="Cancel one of your meetings",
+)
+@domain_errors("meeting_id")
+def cancel_meeting(request: HttpRequest, meeting_id: str = MEETING_ID) -> MeetingOut:
+    """Cancels the meeting and frees its time; cancelling again changes nothing.
+
+    The customer's online cut-off does not apply to API clients, which act for the
+    organisation. A cancelled meeting's invite (the ical endpoint) is a METHOD:CANCEL.
+    """
+    holder = request.auth.holder
+    meeting = lookups.own_meeting(holder, meeting_id, parameter="meetingId")
+    services.meeting_cancel(meeting_id=meeting.pk)
+    return meeting_out(lookups.own_meeting(holder, meeting_id, parameter="meetingId"))
+
+
+@router.post(
+    "/bookme/meetings/{meetingId}/ical",
+    auth=read,
+    response=responses({200: None}, 400, 404),
+    openapi_extra=described(
+        400,
+        404,
+        responses={
+            200: {
+                "description": "The meeting as an iCalendar invite (RFC 5545).",
+                "content": {"text/calendar": {"schema": {"type": "string"}}},
+            }
+        },
+        requestBody={
+            "content": {
+                "application/json": {
+                    "example": {"title": "Meeting title", "description": "Meeting description"}
+                }
+            }
+        },
+    ),
+    summary="Download a meeting's invite (.ics)",
+)
+def meeting_ical(
+    request: HttpRequest,
+    payload: Body[IcalIn | None] = None,
+    meeting_id: str = MEETING_ID,
+) -> HttpResponse:
+    """The same invite the customer gets by email. Every body property is optional:
+    `title` replaces the summary (default: the topic's name), `description` the meeting's.
+    """
+    meeting = lookups.own_meeting(request.auth.holder, meeting_id, parameter="meetingId")
+    ics = meeting_calendar(
+        meeting,
+        title=payload.title if payload else None,
+        description=payload.description if payload else None,
+    )
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response

@@ -1,0 +1,326 @@
+"""The API's JSON: the seed's camelCase names, ids as strings, times in UTC ("Z")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+# Times outside this range are surely a mistake, and far ones overflow date arithmetic.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_ID = 2**63 - 1
+
+
+class MeetingTypeEnum(StrEnum):
+    physical = "physical"
+    online = "online"
+    phone = "phone"
+
+
+def _int_to_str(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _split_commas(value: Any) -> Any:
+    """explicitEmployeeIds=1,2&explicitEmployeeIds=3 -> ["1", "2", "3"]."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("must lie between the years 2000 and 2100")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _email(value: str) -> str:
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError("not a valid email address") from None
+    return value
+
+
+def to_pk(value: str | None) -> int | None:
+    """A database id from an API id, or None when it cannot name anything."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
+Id = Annotated[
+    str, BeforeValidator(_int_to_str), Field(min_length=1, max_length=40, examples=["12345"])
+]
+InstantIn = Annotated[AwareDatetime, AfterValidator(_in_range)]
+Instant = Annotated[datetime, AfterValidator(_utc)]
+
+
+# Plain pydantic models, not ninja.Schema: its per-object Django attribute resolution
+# made serialising a few hundred slots cost more than finding them.
+class InSchema(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, extra="ignore")
+
+
+class OutSchema(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ErrorOut(OutSchema):
+    message: str = Field(examples=["The time slot must be Booked before a meeting is created."])
+    parameter: str | None = Field(
+        description="The request parameter at fault, or null.", examples=["timeSlotId"]
+    )
+
+
+# --- configuration ---------------------------------------------------------------------
+
+
+class TopicsQuery(InSchema):
+    is_customer: bool = Field(
+        description="true: only topics customers may book themselves; false: every active topic."
+    )
+    customer_category_id: Id | None = Field(
+        None, description="Only topics open to this customer category."
+    )
+
+
+class InformationQuestionOut(OutSchema):
+    id: str
+    text: str
+    help_text: str
+    required: bool
+
+
+class MeetingTopicOut(OutSchema):
+    id: str = Field(examples=["111"])
+    name: str = Field(examples=["Mortgage advice"])
+    description: str
+    duration: int = Field(description="Minutes.", examples=[60])
+    meeting_types: list[MeetingTypeEnum]
+    customer_category_ids: list[str] = Field(description="Empty: open to every category.")
+    employee_ids: list[str] = Field(description="The employees who hold this topic.")
+    is_customer_bookable: bool
+    requires_room: bool = Field(description="An in-person meeting needs a room.")
+    capacity: int = Field(description="Customers per slot (1: a private meeting).")
+    information_questions: list[InformationQuestionOut]
+
+
+class CustomerTypeOut(OutSchema):
+    id: str = Field(examples=["123"])
+    name: str = Field(examples=["Private"])
+    description: str
+
+
+class LocationOut(OutSchema):
+    id: str
+    name: str
+    time_zone: str = Field(examples=["Europe/Copenhagen"])
+    address: list[str]
+
+
+class EmployeeOut(OutSchema):
+    id: str = Field(examples=["333"])
+    name: str
+    title: str
+    location: LocationOut
+    time_zone: str
+    meeting_types: list[MeetingTypeEnum]
+    theme_ids: list[str]
+
+
+class RoomOut(OutSchema):
+    id: str = Field(examples=["222"])
+    name: str
+    location: LocationOut
+    capacity: int
+    features: list[str]
+    address: list[str]
+
+
+# --- time slots ------------------------------------------------------------------------
+
+
+class AvailableQuery(InSchema):
+    require_employee_participation: bool = Field(
+        description="true: slots with an employee; false: room-only slots (no employee)."
+    )
+    explicit_employee_ids: list[Id] | None = Field(
+        None, description="Only these employees; repeat the parameter or separate with commas."
+    )
+    start_date: InstantIn | None = Field(
+        None,
+        description="Start of the search, ISO 8601 with an offset. Default: now.",
+        examples=["2026-06-02T00:00:00Z"],
+    )
+    end_date: InstantIn | None = Field(
+        None,
+        description="End of the search. Default: startDate + 7 days; at most "
+        "BOOKME_MAX_SEARCH_DAYS (31) days after startDate.",
+        examples=["2026-06-09T00:00:00Z"],
+    )
+    theme: Id | None = Field(None, description="A meeting topic id (its rules apply).")
+    customer_category_id: Id | None = None
+    meeting_types: list[MeetingTypeEnum] | None = Field(
+        None, description="physical, online, phone; repeat the parameter or separate with commas."
+    )
+    require_room: bool = Field(False, description="Only slots that come with a free room.")
+    specific_rooms: list[Id] | None = Field(None, description="Only these rooms.")
+    meeting_duration: int | None = Field(
+        None, ge=1, le=1440, description="Minutes; default: the topic's duration (or 60)."
+    )
+
+    # Plain list annotations, so that ninja reads repeated parameters; commas split here.
+    _split = field_validator(
+        "explicit_employee_ids", "meeting_types", "specific_rooms", mode="before"
+    )(_split_commas)
+
+
+class AvailableSlotOut(OutSchema):
+    start_date: Instant = Field(examples=["2026-06-02T08:00:00Z"])
+    end_date: Instant = Field(examples=["2026-06-02T09:00:00Z"])
+    employee_id: str | None = Field(examples=["333"])
+    room_id: str | None = Field(examples=["222"])
+    meeting_types: list[MeetingTypeEnum]
+    seats_left: int = Field(description="Places left in a group session; 1 for a private meeting.")
+
+
+class TimeSlotIn(InSchema):
+    start_date: InstantIn = Field(examples=["2026-06-02T08:00:00Z"])
+    end_date: InstantIn = Field(examples=["2026-06-02T09:00:00Z"])
+    status: Literal["Reserved"] = Field("Reserved", description='Always "Reserved".')
+    employee_id: Id | None = Field(None, description="Null only for a room-only slot.")
+    room_id: Id | None = None
+
+
+class ReserveIn(InSchema):
+    time_slot: TimeSlotIn
+    token: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Your idempotency key: the same token again returns the same reservation.",
+        examples=["reservation-token"],
+    )
+    theme_id: Id | None = Field(
+        None,
+        description="BookMe extension: hold the slot for this topic (its buffers, step and "
+        "rules apply). Without it the interval only has to be free within working hours.",
+    )
+    meeting_type: MeetingTypeEnum | None = Field(
+        None, description="BookMe extension: the slot must allow this meeting type."
+    )
+
+
+class TimeSlotOut(OutSchema):
+    id: str = Field(examples=["12345"])
+    status: Literal["Reserved", "Booked", "Cancelled", "Expired"]
+    start_date: Instant
+    end_date: Instant
+    employee_id: str | None
+    room_id: str | None
+    theme_id: str | None
+    expires_at: Instant | None = Field(description="When a Reserved hold lapses; null otherwise.")
+
+
+class PatchOperation(InSchema):
+    """One RFC 6902 operation; this API supports replacing /status only."""
+
+    op: Literal["replace"]
+    path: Literal["/status"]
+    value: Literal["Booked", "Cancelled"]
+
+
+# --- meetings --------------------------------------------------------------------------
+
+
+class CustomerIn(InSchema):
+    name: str = Field(min_length=1, max_length=200, examples=["Carla Customer"])
+    email: Annotated[str, AfterValidator(_email)] = Field(
+        max_length=254, examples=["carla@example.com"]
+    )
+    phone: str = Field("", max_length=40, examples=["+45 12 34 56 78"])
+
+
+class MeetingIn(InSchema):
+    booked_by: Literal["customer", "employee"] = "customer"
+    customer_category_id: Id | None = None
+    time_slot_id: Id = Field(description="A Booked time slot of yours.")
+    type: MeetingTypeEnum
+    theme_id: Id
+    room_id: Id | None = Field(None, description="If given, must be the time slot's room.")
+    employee_id: Id | None = Field(None, description="If given, must be the time slot's employee.")
+    customer_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=80,
+        description="Your id for the customer. The first time, send `customer` too.",
+        examples=["67890"],
+    )
+    description: str = Field("", max_length=5000)
+    customer: CustomerIn | None = Field(
+        None, description="Contact details for invitations; required for a new customer."
+    )
+    answers: dict[str, Annotated[str, Field(max_length=2048)]] | None = Field(
+        None, description="Answers to the topic's information questions, by question id."
+    )
+
+
+class CustomerOut(OutSchema):
+    id: str | None = Field(description="Your customerId.")
+    name: str
+    email: str
+    phone: str
+
+
+class AnswerOut(OutSchema):
+    question_id: str | None
+    question: str
+    answer: str
+
+
+class MeetingOut(OutSchema):
+    id: str
+    status: Literal["confirmed", "cancelled"]
+    time_slot_id: str
+    start_date: Instant
+    end_date: Instant
+    type: MeetingTypeEnum
+    theme_id: str
+    employee_id: str | None
+    room_id: str | None
+    customer_category_id: str | None
+    booked_by: Literal["customer", "employee"]
+    description: str
+    customer: CustomerOut
+    answers: list[AnswerOut]
+    location: str = Field(description="Address, online link or phone, as in the invitation.")
+    created_at: Instant
+    cancelled_at: Instant | None
+
+
+class IcalIn(InSchema):
+    title: str | None = Field(None, max_length=200, description="Default: the topic's name.")
+    description: str | None = Field(
+        None, max_length=5000, description="Default: the meeting's description."
+    )

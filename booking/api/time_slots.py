@@ -1,0 +1,238 @@
+"""Steps 2-4 of the seed: search free time, hold it (Reserved), confirm it (Booked)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Body, Path, Query, Router, Status
+
+from booking import services
+from booking.api import lookups
+from booking.api.auth import read, write
+from booking.api.docs import described, responses
+from booking.api.errors import ApiError, domain_errors
+from booking.api.schemas import (
+    AvailableQuery,
+    AvailableSlotOut,
+    PatchOperation,
+    ReserveIn,
+    TimeSlotOut,
+)
+from booking.models import TimeSlot, TimeSlotStatus
+from booking.search import SlotSearch, find_slots
+
+router = Router(tags=["2-4. Time slots"])
+
+DEFAULT_SEARCH_WINDOW = timedelta(days=7)
+LONGEST_SLOT = timedelta(hours=24)
+
+TIME_SLOT_ID = Path(
+    ..., alias="timeSlotId", description="The `id` from the reserve response.", examples=["12345"]
+)
+
+RESERVE_EXAMPLE = {
+    "timeSlot": {
+        "startDate": "2026-06-02T08:00:00Z",
+        "endDate": "2026-06-02T09:00:00Z",
+        "status": "Reserved",
+        "employeeId": "67890",
+    },
+    "token": "reservation-token",
+}
+PATCH_EXAMPLE = [{"op": "replace", "path": "/status", "value": "Booked"}]
+PATCH_SCHEMA = {"type": "array", "items": {"$ref": "#/components/schemas/PatchOperation"}}
+
+
+def time_slot_out(slot: TimeSlot) -> TimeSlotOut:
+    return TimeSlotOut(
+        id=str(slot.pk),
+        status=slot.status,
+        start_date=slot.start,
+        end_date=slot.end,
+        employee_id=None if slot.employee_id is None else str(slot.employee_id),
+        room_id=None if slot.room_id is None else str(slot.room_id),
+        theme_id=None if slot.topic_id is None else str(slot.topic_id),
+        expires_at=slot.expires_at if slot.status == TimeSlotStatus.RESERVED else None,
+    )
+
+
+@router.get(
+    "/bookme/time-slots/available",
+    auth=read,
+    by_alias=True,
+    response=responses({200: list[AvailableSlotOut]}, 400, 404),
+    openapi_extra=described(400, 404),
+    summary="Search available time slots",
+)
+@domain_errors("search")
+def available_time_slots(
+    request: HttpRequest, query: Query[AvailableQuery]
+) -> list[AvailableSlotOut]:
+    """Free times matching the filters, sorted by start, then employee.
+
+    Each slot can be sent as the `timeSlot` of a reservation. With `theme` the topic's
+    duration, step, buffers, notice, horizon, customer categories and room needs apply.
+    A search covers at most BOOKME_MAX_SEARCH_DAYS (31) days: past that, 400 naming endDate.
+    """
+    now = timezone.now()
+    start = query.start_date or now
+    end = query.end_date or start + DEFAULT_SEARCH_WINDOW
+    topic = lookups.topic(query.theme, parameter="theme") if query.theme else None
+    category = (
+        lookups.category(query.customer_category_id, parameter="customerCategoryId")
+        if query.customer_category_id is not None
+        else None
+    )
+    employee_ids = (
+        lookups.employee_pks(query.explicit_employee_ids, parameter="explicitEmployeeIds")
+        if query.explicit_employee_ids
+        else None
+    )
+    room_ids = (
+        lookups.room_pks(query.specific_rooms, parameter="specificRooms")
+        if query.specific_rooms
+        else None
+    )
+    search = SlotSearch(
+        start=start,
+        end=end,
+        topic=topic,
+        customer_category_id=category.pk if category else None,
+        employee_ids=employee_ids,
+        meeting_types=frozenset(query.meeting_types) if query.meeting_types else None,
+        require_room=query.require_room,
+        room_ids=room_ids,
+        duration=timedelta(minutes=query.meeting_duration) if query.meeting_duration else None,
+        require_employee=query.require_employee_participation,
+    )
+    return [
+        AvailableSlotOut(
+            start_date=slot.start,
+            end_date=slot.end,
+            employee_id=None if slot.employee_id is None else str(slot.employee_id),
+            room_id=None if slot.room_id is None else str(slot.room_id),
+            meeting_types=sorted(slot.meeting_types),
+            seats_left=slot.seats_left,
+        )
+        for slot in find_slots(search, now=now)
+    ]
+
+
+@router.post(
+    "/bookme/time-slots/reserve",
+    auth=write,
+    by_alias=True,
+    response=responses({201: TimeSlotOut, 200: TimeSlotOut}, 400, 404, 409),
+    openapi_extra=described(
+        400,
+        404,
+        409,
+        responses={
+            200: {"description": "The token was used before: the same reservation again."},
+            201: {"description": "Reserved: held for you until expiresAt."},
+        },
+        requestBody={"content": {"application/json": {"example": RESERVE_EXAMPLE}}},
+    ),
+    summary="Reserve (hold) a time slot",
+)
+@domain_errors("reserve")
+def reserve_time_slot(request: HttpRequest, payload: ReserveIn) -> Status[TimeSlotOut]:
+    """Hold the time for you for BOOKME_HOLD_MINUTES (15) minutes: book it before `expiresAt`.
+
+    The time is re-checked now: taken or overlapping another booking gives 409.
+    `token` makes the call idempotent: sending the same token again returns the same
+    reservation (200) instead of holding a second one; the same token for a different
+    time is a 400.
+    """
+    wanted = payload.time_slot
+    if wanted.end_date <= wanted.start_date:
+        raise ApiError(400, "endDate must be after startDate.", parameter="timeSlot.endDate")
+    if wanted.end_date - wanted.start_date > LONGEST_SLOT:
+        raise ApiError(400, "A time slot lasts at most 24 hours.", parameter="timeSlot.endDate")
+    if wanted.employee_id is None and wanted.room_id is None:
+        raise ApiError(
+            400,
+            "Give an employeeId (or a roomId for a room-only slot).",
+            parameter="timeSlot.employeeId",
+        )
+    slot, created = services.time_slot_reserve(
+        holder=request.auth.holder,
+        start=wanted.start_date,
+        end=wanted.end_date,
+        employee=(
+            lookups.employee(wanted.employee_id, parameter="timeSlot.employeeId")
+            if wanted.employee_id is not None
+            else None
+        ),
+        room=(
+            lookups.room(wanted.room_id, parameter="timeSlot.roomId")
+            if wanted.room_id is not None
+            else None
+        ),
+        topic=lookups.topic(payload.theme_id, parameter="themeId") if payload.theme_id else None,
+        meeting_type=payload.meeting_type.value if payload.meeting_type else None,
+        token=payload.token,
+    )
+    return Status(201 if created else 200, time_slot_out(slot))
+
+
+@router.get(
+    "/bookme/time-slots/{timeSlotId}",
+    auth=read,
+    by_alias=True,
+    response=responses({200: TimeSlotOut}, 404),
+    openapi_extra=described(404),
+    summary="Get one of your time slots",
+)
+@domain_errors("time_slot")
+def get_time_slot(request: HttpRequest, time_slot_id: str = TIME_SLOT_ID) -> TimeSlotOut:
+    """A time slot you reserved, with its current status."""
+    return time_slot_out(
+        lookups.own_time_slot(request.auth.holder, time_slot_id, parameter="timeSlotId")
+    )
+
+
+@router.patch(
+    "/bookme/time-slots/{timeSlotId}",
+    auth=write,
+    by_alias=True,
+    response=responses({200: TimeSlotOut}, 400, 404, 409),
+    openapi_extra=described(
+        400,
+        404,
+        409,
+        requestBody={
+            "content": {
+                "application/json-patch+json": {"schema": PATCH_SCHEMA, "example": PATCH_EXAMPLE},
+                "application/json": {"example": PATCH_EXAMPLE},
+            }
+        },
+    ),
+    summary="Book or cancel a time slot (JSON Patch)",
+)
+@domain_errors("time_slot")
+def update_time_slot(
+    request: HttpRequest,
+    operations: Body[list[PatchOperation]],
+    time_slot_id: str = TIME_SLOT_ID,
+) -> TimeSlotOut:
+    """A JSON Patch (RFC 6902) document; the one operation supported is replacing `/status`:
+
+    - `"Booked"`: confirm your hold. Only before `expiresAt` (409 after); booking twice is fine.
+    - `"Cancelled"`: give the time up (a meeting on it is cancelled too).
+
+    Send it as `application/json-patch+json` or `application/json`. Any other operation,
+    path or value is a 400 naming it (e.g. `0.op`).
+    """
+    holder = request.auth.holder
+    slot = lookups.own_time_slot(holder, time_slot_id, parameter="timeSlotId")
+    with transaction.atomic():
+        for operation in operations:
+            if operation.value == TimeSlotStatus.BOOKED:
+                slot = services.time_slot_book(time_slot_id=slot.pk, holder=holder)
+            else:
+                slot = services.time_slot_release(time_slot_id=slot.pk, holder=holder)
+    return time_slot_out(slot)

@@ -1,0 +1,171 @@
+"""Emails about a meeting: to the customer (with the invite) and to the employee.
+
+The services call these through transaction.on_commit, so a mail is only sent for a
+change that was saved. Sending never raises: a failing mail server is logged here and
+the booking, already committed, stays as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zoneinfo
+from datetime import datetime
+from email.mime.text import MIMEText
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from booking.ical import manage_url, meeting_calendar, meeting_location
+from booking.models import Meeting, MeetingStatus
+
+logger = logging.getLogger(__name__)
+
+CONFIRMED = "confirmed"
+RESCHEDULED = "rescheduled"
+CANCELLED = "cancelled"
+
+
+def meeting_confirmed(meeting_id: int) -> int:
+    """A new booking. Returns how many emails went out."""
+    return _notify(meeting_id, CONFIRMED)
+
+
+def meeting_rescheduled(meeting_id: int, *, previous_start: datetime | None = None) -> int:
+    """The meeting moved; `previous_start` is the time it had before."""
+    return _notify(meeting_id, RESCHEDULED, previous_start=previous_start)
+
+
+def meeting_cancelled(meeting_id: int) -> int:
+    """The meeting was cancelled: the invite is a METHOD:CANCEL for the same event."""
+    return _notify(meeting_id, CANCELLED)
+
+
+def meeting_zone(meeting: Meeting) -> zoneinfo.ZoneInfo:
+    """The zone the meeting's times are shown in: where it happens."""
+    if meeting.employee is not None:
+        return zoneinfo.ZoneInfo(meeting.employee.effective_timezone)
+    if meeting.room is not None:
+        return meeting.room.location.zone
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def _notify(meeting_id: int, event: str, **extra: Any) -> int:
+    try:
+        meeting = Meeting.objects.with_details().get(pk=meeting_id)
+        messages = [_customer_message(meeting, event, extra)]
+        if meeting.employee is not None:
+            messages.append(_employee_message(meeting, event, extra))
+    except Exception:
+        logger.exception("Could not prepare the %s emails for meeting %s", event, meeting_id)
+        return 0
+    sent = 0
+    for message in messages:
+        try:
+            sent += message.send()
+        except Exception:
+            # The booking is committed; a mail server failing must not undo or hide it.
+            logger.exception(
+                "Could not send the %s email for meeting %s to %s",
+                event,
+                meeting_id,
+                ", ".join(message.to),
+            )
+    return sent
+
+
+def _context(meeting: Meeting, extra: dict[str, Any]) -> dict[str, Any]:
+    zone = meeting_zone(meeting)
+    previous = extra.get("previous_start")
+    return {
+        "meeting": meeting,
+        "customer": meeting.customer,
+        "employee": meeting.employee,
+        "topic": meeting.topic,
+        "start": meeting.start.astimezone(zone),
+        "end": meeting.end.astimezone(zone),
+        "previous_start": previous.astimezone(zone) if previous else None,
+        "zone_name": zone.key,
+        "location": meeting_location(meeting),
+        "manage_url": manage_url(meeting),
+        "site_url": settings.BOOKME_SITE_URL.rstrip("/") + "/",
+        "answers": list(meeting.answers.all()),
+        "cancelled": meeting.status == MeetingStatus.CANCELLED,
+    }
+
+
+def _render(template: str, context: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
+    with timezone.override(zone):
+        text = render_to_string(template, context)
+    # Template tags leave blank lines and trailing spaces behind; plain text wants neither.
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+
+
+def _subject(template: str, context: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
+    return " ".join(_render(template, context, zone).split())
+
+
+def _invite(meeting: Meeting) -> MIMEText:
+    method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
+    part = MIMEText(meeting_calendar(meeting).decode("utf-8"), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    return part
+
+
+def _message(
+    *,
+    meeting: Meeting,
+    event: str,
+    recipient: str,
+    to: str,
+    reply_to: str | None,
+    language: str,
+    extra: dict[str, Any],
+) -> EmailMessage:
+    zone = meeting_zone(meeting)
+    template = f"email/meeting_{event}.txt"
+    with translation.override(language):
+        context = _context(meeting, extra)
+        subject = _subject(f"{template}#{recipient}_subject", context, zone)
+        body = _render(f"{template}#{recipient}_body", context, zone)
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[reply_to] if reply_to else None,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach(_invite(meeting))
+    return message
+
+
+def _customer_message(meeting: Meeting, event: str, extra: dict[str, Any]) -> EmailMessage:
+    employee = meeting.employee
+    return _message(
+        meeting=meeting,
+        event=event,
+        recipient="customer",
+        to=meeting.customer.email,
+        reply_to=employee.email if employee else None,
+        language=meeting.language or settings.LANGUAGE_CODE,
+        extra=extra,
+    )
+
+
+def _employee_message(meeting: Meeting, event: str, extra: dict[str, Any]) -> EmailMessage:
+    assert meeting.employee is not None
+    return _message(
+        meeting=meeting,
+        event=event,
+        recipient="employee",
+        to=meeting.employee.email,
+        reply_to=meeting.customer.email,
+        language=settings.LANGUAGE_CODE,
+        extra=extra,
+    )

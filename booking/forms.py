@@ -1,0 +1,191 @@
+"""The website's forms: who the customer is, the meeting options, the chosen time, details."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from config_data.models import (
+    CustomerCategory,
+    Employee,
+    InformationQuestion,
+    Location,
+    MeetingTopic,
+    MeetingType,
+)
+
+ANY_EMPLOYEE = "any"
+ANSWER_MAX_LENGTH = 2048
+
+
+class CategoryForm(forms.Form):
+    category = forms.ModelChoiceField(
+        queryset=CustomerCategory.objects.all(),
+        label=_("I am a"),
+        empty_label=_("Choose…"),
+        error_messages={"invalid_choice": _("Please choose one of the listed options.")},
+    )
+
+
+def topic_employees(topic: MeetingTopic) -> list[Employee]:
+    """The bookable employees who hold the topic, with their locations (one query)."""
+    return list(topic.employees.bookable().select_related("location").order_by("name", "pk"))
+
+
+def offered_types(topic: MeetingTopic, employees: list[Employee]) -> list[str]:
+    """Meeting types the topic allows and at least one of its employees offers."""
+    offered = set().union(*(e.meeting_types for e in employees)) if employees else set()
+    return [t for t in MeetingType.values if t in topic.meeting_types and t in offered]
+
+
+class OptionsForm(forms.Form):
+    """Meeting type, branch (in person only) and employee ("any available" by default).
+
+    The choices are the topic's; the form rejects combinations nobody offers, such as
+    an employee who does not meet online or works at another branch.
+    """
+
+    type = forms.ChoiceField(label=_("How would you like to meet?"), widget=forms.RadioSelect)
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(),
+        required=False,
+        label=_("Branch"),
+        help_text=_("Only for meetings in person."),
+        empty_label=None,
+    )
+    employee = forms.ChoiceField(label=_("With whom?"))
+
+    def __init__(self, *args, topic: MeetingTopic, employees: list[Employee], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.topic = topic
+        self.employees = {e.pk: e for e in employees}
+        types = offered_types(topic, employees)
+        self.fields["type"].choices = [(t, MeetingType(t).label) for t in types]
+        if types and "type" not in self.initial:
+            self.initial["type"] = types[0]
+        physical_locations = {e.location_id for e in employees if e.physical}
+        self.fields["location"].queryset = Location.objects.filter(pk__in=physical_locations)
+        if MeetingType.PHYSICAL not in types:
+            del self.fields["location"]
+        self.fields["employee"].choices = [(ANY_EMPLOYEE, _("Any available employee"))] + [
+            (str(e.pk), self._employee_label(e, many_locations=len(physical_locations) > 1))
+            for e in employees
+        ]
+        self.initial.setdefault("employee", ANY_EMPLOYEE)
+
+    @staticmethod
+    def _employee_label(employee: Employee, *, many_locations: bool) -> str:
+        parts = [employee.name]
+        if employee.title:
+            parts.append(employee.title)
+        if many_locations:
+            parts.append(employee.location.name)
+        return ", ".join(parts)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        meeting_type = data.get("type")
+        if meeting_type is None:
+            return data
+        location = data.get("location")
+        if meeting_type != MeetingType.PHYSICAL:
+            data["location"] = location = None
+        elif location is None:
+            choices = list(self.fields["location"].queryset)
+            if len(choices) == 1:
+                data["location"] = location = choices[0]
+            else:
+                self.add_error("location", _("Please choose a branch."))
+        choice = data.get("employee")
+        employee = None
+        if choice and choice != ANY_EMPLOYEE:
+            employee = self.employees.get(int(choice))
+            if employee is None:  # a stale choice from an old link
+                self.add_error("employee", _("Please choose one of the listed options."))
+            elif meeting_type not in employee.meeting_types:
+                self.add_error(
+                    "employee",
+                    _("%(name)s does not offer this kind of meeting.") % {"name": employee.name},
+                )
+            elif location is not None and employee.location_id != location.pk:
+                self.add_error(
+                    "employee",
+                    _("%(name)s works at the %(branch)s branch.")
+                    % {"name": employee.name, "branch": employee.location.name},
+                )
+        data["employee_obj"] = employee
+        return data
+
+
+class HoldForm(forms.Form):
+    """The time the customer pressed: a UTC instant from the picker's button."""
+
+    start = forms.CharField(max_length=40)
+
+    def clean_start(self) -> datetime:
+        try:
+            start = datetime.fromisoformat(self.cleaned_data["start"])
+        except ValueError:
+            raise forms.ValidationError(_("Please choose one of the times shown.")) from None
+        if start.tzinfo is None:
+            raise forms.ValidationError(_("Please choose one of the times shown."))
+        return start.astimezone(UTC)
+
+
+def answer_field_name(question: InformationQuestion) -> str:
+    return f"answer_{question.pk}"
+
+
+class DetailsForm(forms.Form):
+    """Who is coming and what it is about, plus the topic's information questions."""
+
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Email"),
+        help_text=_("We send the confirmation and the calendar invitation here."),
+    )
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    description = forms.CharField(
+        label=_("What would you like to talk about? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, questions: list[InformationQuestion], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.questions = questions
+        for question in questions:
+            self.fields[answer_field_name(question)] = forms.CharField(
+                label=question.text,
+                help_text=question.help_text,
+                required=question.required,
+                max_length=ANSWER_MAX_LENGTH,
+                validators=[MaxLengthValidator(ANSWER_MAX_LENGTH)],
+                widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={"required": _("Please answer this question.")},
+            )
+
+    def answers(self) -> dict[int, str]:
+        return {
+            q.pk: self.cleaned_data.get(answer_field_name(q), "")
+            for q in self.questions
+            if self.cleaned_data.get(answer_field_name(q))
+        }
+
+    def answer_fields(self) -> list[forms.BoundField]:
+        return [self[answer_field_name(q)] for q in self.questions]
+
+    def draft(self) -> dict[str, str]:
+        """The entered values, to offer them again after choosing another time."""
+        return {name: self.data.get(name, "") for name in ("name", "email", "phone", "description")}

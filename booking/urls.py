@@ -1,0 +1,29 @@
+"""The customer website's addresses; mounted at the site root."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from booking.views import accounts, details, flow, manage
+
+app_name = "booking"
+
+urlpatterns = [
+    path("", flow.landing, name="landing"),
+    path("book/<int:topic_id>/", flow.options, name="options"),
+    path("book/<int:topic_id>/times/", flow.times, name="times"),
+    path("hold/<int:slot_id>/", details.details, name="details"),
+    path("hold/<int:slot_id>/release/", details.release, name="release"),
+    path("m/<slug:reference>/", manage.manage, name="manage"),
+    path("m/<slug:reference>/booked/", manage.confirmed, name="confirmed"),
+    path("m/<slug:reference>/invite.ics", manage.invite, name="invite"),
+    path("m/<slug:reference>/cancel/", manage.cancel, name="cancel"),
+    path("m/<slug:reference>/reschedule/", manage.reschedule, name="reschedule"),
+    path(
+        "m/<slug:reference>/reschedule/<int:slot_id>/",
+        manage.reschedule_confirm,
+        name="reschedule_confirm",
+    ),
+    path("me/meetings/", accounts.my_meetings, name="my_meetings"),
+    path("me/schedule/", accounts.my_schedule, name="my_schedule"),
+]

@@ -1,0 +1,220 @@
+"""Details and confirm: who is coming; Reserved -> Booked -> Meeting in one transaction."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from booking import services
+from booking.errors import (
+    BookingError,
+    HoldExpired,
+    InvalidRequest,
+    InvalidState,
+    LimitReached,
+    SlotUnavailable,
+)
+from booking.forms import DetailsForm
+from booking.models import Customer, Meeting, TimeSlot, TimeSlotStatus
+from booking.views.flow import options_query, unbookable_message
+from booking.views.picker import monday_of
+from booking.web import (
+    SESSION_DRAFT,
+    HoldInfo,
+    HtmxHttpRequest,
+    forget_hold,
+    held_slot_or_404,
+    holder_for,
+    mark_done,
+    query_string,
+    render_page,
+    slot_zone,
+)
+from config_data.models import CustomerCategory, MeetingType
+
+
+def picker_url(slot: TimeSlot, info: HoldInfo) -> str:
+    """Back to the picker with the same choices, at the week of the held time."""
+    if info.reschedule:
+        return reverse("booking:reschedule", args=[info.reschedule]) + query_string(
+            {"employee": info.employee_choice}
+        )
+    week = monday_of(slot.start.astimezone(slot_zone(slot)).date())
+    return reverse("booking:times", args=[slot.topic_id]) + options_query(
+        {
+            "category": info.category_id,
+            "type": info.meeting_type,
+            "location": info.location_id,
+            "employee": info.employee_choice,
+        },
+        week=week,
+    )
+
+
+def prefill(request: HtmxHttpRequest) -> dict:
+    """A signed-in customer's known details; a draft kept from a failed attempt wins."""
+    initial: dict = {}
+    user = request.user
+    if user.is_authenticated:
+        customer = Customer.objects.filter(user=user).first()
+        if customer is not None:
+            initial = {"name": customer.name, "email": customer.email, "phone": customer.phone}
+        else:
+            primary = user.emailaddress_set.filter(primary=True).first()
+            initial = {
+                "name": user.get_full_name(),
+                "email": primary.email if primary else user.email,
+            }
+    initial.update(request.session.get(SESSION_DRAFT, {}))
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
+    """Who is coming. POST confirms: book the time, record the customer, create the meeting."""
+    slot, info = held_slot_or_404(request, slot_id)
+    if info.reschedule:
+        return redirect("booking:reschedule_confirm", reference=info.reschedule, slot_id=slot.pk)
+    booked = Meeting.objects.filter(time_slot=slot).only("reference").first()
+    done = info.done or (booked.reference if booked else "")
+    if done:  # a second submit of the same form: show the first result
+        return redirect("booking:confirmed", reference=done)
+    topic = slot.topic
+    questions = list(topic.information_questions.all())
+    error, status = "", 200
+    if request.method == "POST":
+        form = DetailsForm(request.POST, questions=questions)
+        if form.is_valid():
+            try:
+                meeting = confirm_booking(request, slot, info, form)
+            except InvalidRequest as e:
+                field = (e.field or "").replace("answers.", "answer_")
+                if field in form.fields:
+                    form.add_error(field, _("Please answer this question."))
+                else:
+                    error, status = unbookable_message(), 400
+            except BookingError as e:
+                # confirm_booking's own errors carry messages written for the customer.
+                written = isinstance(e, SlotUnavailable | LimitReached)
+                message = e.message if written else unbookable_message()
+                error, status = message, e.status
+                request.session[SESSION_DRAFT] = {
+                    k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"
+                }
+            else:
+                mark_done(request, slot.pk, meeting.reference)
+                request.session.pop(SESSION_DRAFT, None)
+                url = reverse("booking:confirmed", args=[meeting.reference])
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        if not error:
+            status = 422 if request.htmx else 200
+    else:
+        form = DetailsForm(initial=prefill(request), questions=questions)
+    now = timezone.now()
+    context = {
+        "slot": slot,
+        "topic": topic,
+        "info": info,
+        "form": form,
+        "error": error,
+        "zone": slot_zone(slot),
+        "hold_live": slot.hold_is_live(now),
+        "picker_url": picker_url(slot, info),
+        "meeting_type_label": MeetingType(info.meeting_type).label,
+    }
+    return render_page(
+        request, "booking/details.html", context, partial="details-form", status=status
+    )
+
+
+def confirm_booking(
+    request: HtmxHttpRequest, slot: TimeSlot, info: HoldInfo, form: DetailsForm
+) -> Meeting:
+    """Reserved -> Booked -> Meeting, all or nothing.
+
+    A hold that ran out is taken again if the time is still free; a second submit
+    (even a concurrent one) finds the meeting the first one created.
+    """
+    category = CustomerCategory.objects.filter(pk=info.category_id).first()
+    data = form.cleaned_data
+    user_id = request.user.pk if request.user.is_authenticated else None
+
+    def book(time_slot: TimeSlot) -> Meeting:
+        services.time_slot_book(time_slot_id=time_slot.pk, holder=time_slot.holder)
+        customer = services.customer_upsert(
+            name=data["name"], email=data["email"], phone=data["phone"], user_id=user_id
+        )
+        return services.meeting_create(
+            time_slot_id=time_slot.pk,
+            holder=time_slot.holder,
+            topic=slot.topic,
+            customer=customer,
+            meeting_type=info.meeting_type,
+            customer_category=category,
+            description=data["description"],
+            answers=form.answers(),
+            language=get_language() or settings.LANGUAGE_CODE,
+        )
+
+    try:
+        with transaction.atomic():
+            return book(slot)
+    except InvalidState:
+        existing = Meeting.objects.filter(time_slot=slot).first()
+        if existing is not None:
+            return existing
+        slot.refresh_from_db()
+        if slot.status != TimeSlotStatus.CANCELLED:
+            raise
+    except HoldExpired:
+        pass
+    # The hold ran out (or was released): take the same time again if it is still free.
+    try:
+        with transaction.atomic():
+            new_slot, _created = services.time_slot_reserve(
+                holder=holder_for(request),
+                start=slot.start,
+                end=slot.end,
+                employee=slot.employee,
+                topic=slot.topic,
+                meeting_type=info.meeting_type,
+                max_active_holds=settings.BOOKME_MAX_ACTIVE_HOLDS,
+            )
+            meeting = book(new_slot)
+    except LimitReached:
+        raise LimitReached(
+            _(
+                "Your hold on this time expired and you are holding other times. "
+                "Release one of them, or wait until they expire, and try again."
+            )
+        ) from None
+    except (SlotUnavailable, HoldExpired):
+        raise SlotUnavailable(
+            _(
+                "Your hold on this time expired and the time is no longer free. "
+                "Your details are kept: please choose another time."
+            )
+        ) from None
+    return meeting
+
+
+@require_POST
+def release(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
+    """Give a held time back and return to the picker ("choose another time")."""
+    slot, info = held_slot_or_404(request, slot_id)
+    back = picker_url(slot, info)
+    if (
+        slot.status == TimeSlotStatus.RESERVED
+        and not Meeting.objects.filter(time_slot=slot).exists()
+    ):
+        services.time_slot_release(time_slot_id=slot.pk, holder=slot.holder)
+    forget_hold(request, slot.pk)
+    return redirect(back)

@@ -1,0 +1,291 @@
+"""The booking flow: landing, options, and the slot picker (with the hold)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from booking import services
+from booking.errors import BookingError, LimitReached, SlotUnavailable
+from booking.forms import ANY_EMPLOYEE, CategoryForm, HoldForm, OptionsForm, topic_employees
+from booking.models import TimeSlot
+from booking.views.picker import PickerOptions, build_week, hold_candidates
+from booking.web import (
+    HoldInfo,
+    HtmxHttpRequest,
+    hold_attempt_allowed,
+    holder_for,
+    query_string,
+    remember_hold,
+    render_page,
+)
+from config_data.models import CustomerCategory, Employee, MeetingTopic, MeetingType
+
+
+def landing(request: HtmxHttpRequest) -> HttpResponse:
+    """Who are you? Then the topics open to that customer category."""
+    categories = list(CustomerCategory.objects.all())
+    form = CategoryForm(request.GET if "category" in request.GET else None)
+    category: CustomerCategory | None = None
+    chosen = False
+    if form.is_bound and form.is_valid():
+        category, chosen = form.cleaned_data["category"], True
+    elif not form.is_bound and len(categories) <= 1:
+        # Nothing to choose: one category (or none at all) decides the topics.
+        category, chosen = (categories[0] if categories else None), True
+        form = CategoryForm(initial={"category": category})
+    topics = []
+    if chosen:
+        topics = list(
+            MeetingTopic.objects.customer_bookable().for_category(category).order_by("name")
+        )
+        for topic in topics:
+            topic.type_labels = [MeetingType(t).label for t in sorted_types(topic.meeting_types)]
+    context = {
+        "form": form,
+        "categories": categories,
+        "category": category,
+        "chosen": chosen,
+        "topics": topics,
+        "category_query": query_string({"category": category.pk if category else None}),
+    }
+    return render_page(request, "booking/landing.html", context, partial="topics")
+
+
+def sorted_types(types: frozenset[str]) -> list[str]:
+    return [t for t in MeetingType.values if t in types]
+
+
+def bookable_topic_or_404(topic_id: int, category_value: str | None) -> tuple:
+    """The topic and the customer category from a link; a topic not open to it is a 404."""
+    category = None
+    if category_value:
+        if not category_value.isdigit():
+            raise Http404("Unknown customer category.")
+        category = get_object_or_404(CustomerCategory, pk=int(category_value))
+    topic = get_object_or_404(
+        MeetingTopic.objects.customer_bookable().for_category(category), pk=topic_id
+    )
+    return topic, category
+
+
+def options_query(data: dict, *, week: date | str | None = None) -> str:
+    return query_string(
+        {
+            "category": data.get("category"),
+            "type": data.get("type"),
+            "location": data.get("location"),
+            "employee": data.get("employee"),
+            "week": week.isoformat() if isinstance(week, date) else week,
+        }
+    )
+
+
+def options(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
+    """Meeting type, branch and employee. Submitting goes to the slot picker (GET)."""
+    topic, category = bookable_topic_or_404(topic_id, request.GET.get("category"))
+    employees = topic_employees(topic)
+    initial = {"employee": ANY_EMPLOYEE}
+    if request.htmx or "type" not in request.GET:
+        # Fresh page, or HTMX refreshing the choices after a change: no errors yet.
+        initial.update({k: v for k, v in request.GET.items() if k in ("type", "location")})
+        if request.htmx and request.GET.get("employee"):
+            initial["employee"] = request.GET["employee"]
+        form = OptionsForm(initial=initial, topic=topic, employees=employees)
+        form = _narrowed(form, topic, employees, initial, default_location=request.htmx)
+    else:
+        form = OptionsForm(request.GET, topic=topic, employees=employees)
+        form.is_valid()
+    context = {"topic": topic, "category": category, "form": form}
+    return render_page(request, "booking/options.html", context, partial="options-form")
+
+
+def _narrowed(
+    form: OptionsForm,
+    topic: MeetingTopic,
+    employees: list[Employee],
+    initial: dict,
+    *,
+    default_location: bool,
+) -> OptionsForm:
+    """Offer only the employees who fit the chosen type and branch (HTMX refreshes this).
+
+    Without JavaScript nothing refreshes the list when the branch changes, so a full
+    page narrows to a branch only when one was chosen.
+    """
+    meeting_type = initial.get("type") or form.initial.get("type")
+    location = str(initial.get("location") or "")
+    if (
+        default_location
+        and meeting_type == "physical"
+        and not location
+        and "location" in form.fields
+    ):
+        shown = form.fields["location"].queryset.first()  # what the select shows first
+        location = str(shown.pk) if shown else ""
+    fitting = [
+        e
+        for e in employees
+        if meeting_type in e.meeting_types
+        and (meeting_type != "physical" or not location or str(e.location_id) == location)
+    ]
+    if fitting and len(fitting) < len(employees):
+        narrowed = OptionsForm(initial=form.initial, topic=topic, employees=fitting)
+        narrowed.fields["type"].choices = form.fields["type"].choices
+        if "location" in form.fields:
+            narrowed.fields["location"].queryset = form.fields["location"].queryset
+        return narrowed
+    return form
+
+
+def picker_options(
+    form: OptionsForm, topic: MeetingTopic, category: CustomerCategory | None
+) -> PickerOptions:
+    data = form.cleaned_data
+    return PickerOptions(
+        topic=topic,
+        meeting_type=data["type"],
+        category=category,
+        location=data.get("location"),
+        employee=data.get("employee_obj"),
+    )
+
+
+def parse_week(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def picker_context(options: PickerOptions, week: date | None, data: dict, now: datetime) -> dict:
+    picker = build_week(options, week=week, now=now)
+    return {
+        "picker": picker,
+        "options": options,
+        "previous_query": options_query(data, week=picker.previous_week),
+        "next_query": options_query(data, week=picker.next_week),
+        "next_free_query": options_query(data, week=picker.next_free_week),
+        "hidden_options": {
+            k: data.get(k, "") for k in ("category", "type", "location", "employee")
+        },
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def times(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
+    """The slot picker: a week of free times. POST holds the chosen time."""
+    data = request.POST if request.method == "POST" else request.GET
+    topic, category = bookable_topic_or_404(topic_id, data.get("category"))
+    employees = topic_employees(topic)
+    form = OptionsForm(data, topic=topic, employees=employees)
+    if not form.is_valid():
+        options_url = reverse("booking:options", args=[topic.pk])
+        return redirect(options_url + options_query(data))
+    choice = picker_options(form, topic, category)
+    now = timezone.now()
+    week = parse_week(request.GET.get("week"))
+    error, status = "", 200
+    if request.method == "POST":
+        hold_form = HoldForm(request.POST)
+        if hold_form.is_valid():
+            start = hold_form.cleaned_data["start"]
+            week = start.astimezone(choice.zone).date()
+        if not hold_attempt_allowed(request):
+            error, status = too_many_attempts_message(), 429
+        elif not hold_form.is_valid():
+            error, status = hold_form.errors["start"][0], 400
+        else:
+            try:
+                slot = hold_time(request, choice, start=start, employees=employees, now=now)
+            except BookingError as e:
+                error, status = e.message, e.status
+            else:
+                remember_hold(
+                    request,
+                    HoldInfo(
+                        slot_id=slot.pk,
+                        meeting_type=choice.meeting_type,
+                        category_id=category.pk if category else None,
+                        location_id=choice.location.pk if choice.location else None,
+                        employee_choice=data.get("employee") or ANY_EMPLOYEE,
+                    ),
+                )
+                return redirect("booking:details", slot_id=slot.pk)
+    context = {
+        "topic": topic,
+        "category": category,
+        "error": error,
+        "options_url": reverse("booking:options", args=[topic.pk]) + options_query(data),
+        "hold_url": reverse("booking:times", args=[topic.pk]),
+        **picker_context(choice, week, data, now),
+    }
+    return render_page(request, "booking/times.html", context, partial="picker", status=status)
+
+
+def unbookable_message() -> str:
+    return _("This time cannot be booked any more. Please choose another time.")
+
+
+def too_many_attempts_message() -> str:
+    return _(
+        "You have tried to hold times too often in a short while. "
+        "Please wait a few minutes and try again."
+    )
+
+
+def hold_time(
+    request: HtmxHttpRequest,
+    options: PickerOptions,
+    *,
+    start: datetime,
+    employees: list[Employee],
+    now: datetime,
+    replacing: TimeSlot | None = None,
+) -> TimeSlot:
+    """Hold the chosen time for this browser, trying each free employee in turn.
+
+    Raises BookingErrors whose messages are written for the customer.
+    """
+    if start <= now:
+        raise SlotUnavailable(_("This time has already passed. Please choose a later time."))
+    candidates = hold_candidates(options, start=start, now=now)
+    if not candidates:
+        raise SlotUnavailable(
+            _("This time is not available. Please choose one of the times shown.")
+        )
+    by_id = {e.pk: e for e in employees}
+    for candidate in candidates:
+        try:
+            slot, _created = services.time_slot_reserve(
+                holder=holder_for(request),
+                start=candidate.start,
+                end=candidate.end,
+                employee=by_id.get(candidate.employee_id),
+                topic=options.topic,
+                meeting_type=options.meeting_type,
+                max_active_holds=settings.BOOKME_MAX_ACTIVE_HOLDS,
+                replacing=replacing,
+                now=now,
+            )
+        except SlotUnavailable:
+            continue  # someone was quicker; the next employee free at that time may do
+        except LimitReached:
+            raise LimitReached(
+                _(
+                    "You are already holding %(count)s times. Confirm or release one of them "
+                    "before choosing another, or wait until they expire."
+                )
+                % {"count": settings.BOOKME_MAX_ACTIVE_HOLDS}
+            ) from None
+        except BookingError:
+            raise SlotUnavailable(_("This time cannot be booked. Please choose another.")) from None
+        return slot
+    raise SlotUnavailable(_("Someone else has just taken this time. Please choose another one."))

@@ -1,0 +1,317 @@
+"""A booked meeting: confirmation, the manage link, the invite, cancel and reschedule.
+
+The unguessable Meeting.reference in the URL is the key: no account is needed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from booking import services
+from booking.errors import BookingError, HoldExpired, InvalidState, LimitReached, SlotUnavailable
+from booking.forms import ANY_EMPLOYEE, HoldForm, topic_employees
+from booking.models import Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
+from booking.views.flow import hold_time, parse_week, too_many_attempts_message
+from booking.views.picker import PickerOptions, build_week
+from booking.web import (
+    HoldInfo,
+    HtmxHttpRequest,
+    held_slot_or_404,
+    hold_attempt_allowed,
+    hold_info,
+    holder_for,
+    mark_done,
+    meeting_or_404,
+    meeting_zone,
+    query_string,
+    remember_hold,
+    render_page,
+    slot_zone,
+)
+from config_data.models import MeetingType
+
+
+def change_deadline(meeting: Meeting) -> datetime:
+    return meeting.start - timedelta(hours=meeting.topic.change_cutoff)
+
+
+def can_change(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status == MeetingStatus.CONFIRMED and now < change_deadline(meeting)
+
+
+def meeting_context(request: HtmxHttpRequest, meeting: Meeting) -> dict:
+    now = timezone.now()
+    zone = meeting_zone(meeting)
+    manage_path = reverse("booking:manage", args=[meeting.reference])
+    return {
+        "meeting": meeting,
+        "zone": zone,
+        "zone_name": zone.key,
+        "is_cancelled": meeting.status == MeetingStatus.CANCELLED,
+        "is_past": meeting.end <= now,
+        "can_change": can_change(meeting, now),
+        "change_deadline": change_deadline(meeting),
+        "manage_url": request.build_absolute_uri(manage_path),
+        "answers": list(meeting.answers.all()),
+    }
+
+
+def too_late_message(meeting: Meeting) -> str:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return _("This meeting has been cancelled and can no longer be changed.")
+    return _(
+        "This meeting can no longer be changed online: changes close %(hours)s hours "
+        "before it starts. Please contact us if you need to change it."
+    ) % {"hours": meeting.topic.change_cutoff}
+
+
+@require_GET
+def confirmed(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """Right after booking: everything about the meeting, the invite and the manage link."""
+    meeting = meeting_or_404(reference)
+    return render_page(request, "booking/confirmed.html", meeting_context(request, meeting))
+
+
+@require_GET
+def manage(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """The page behind the link in the email: details, cancel, reschedule."""
+    meeting = meeting_or_404(reference)
+    return render_page(request, "booking/manage.html", meeting_context(request, meeting))
+
+
+@require_GET
+def invite(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """The meeting as an .ics file (a cancelled meeting gives a cancellation)."""
+    from booking.ical import meeting_calendar  # imported here: ical is its own module
+
+    meeting = meeting_or_404(reference)
+    day = meeting.start.astimezone(meeting_zone(meeting)).date()
+    response = HttpResponse(meeting_calendar(meeting), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{day.isoformat()}.ics"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """Ask once, then cancel: frees the time; refused after the topic's cut-off."""
+    meeting = meeting_or_404(reference)
+    error, status = "", 200
+    if meeting.status == MeetingStatus.CANCELLED:
+        return redirect("booking:manage", reference=reference)
+    if request.method == "POST":
+        try:
+            services.meeting_cancel(meeting_id=meeting.pk, enforce_cutoff=True)
+        except BookingError as e:
+            error, status = too_late_message(meeting), e.status
+        else:
+            messages.success(request, _("Your meeting has been cancelled."))
+            return redirect("booking:manage", reference=reference)
+    elif not can_change(meeting, timezone.now()):
+        error, status = too_late_message(meeting), 409
+    context = {**meeting_context(request, meeting), "error": error}
+    return render_page(request, "booking/cancel.html", context, status=status)
+
+
+def reschedule_options(meeting: Meeting, employee_value: str | None) -> tuple[PickerOptions, str]:
+    """The picker for moving a meeting: same topic, type and branch; the same employee
+    unless the customer asks for any available one."""
+    employees = topic_employees(meeting.topic)
+    current = meeting.employee
+    physical = meeting.meeting_type == MeetingType.PHYSICAL
+    location = current.location if current and physical else None
+    fitting = {
+        str(e.pk): e
+        for e in employees
+        if meeting.meeting_type in e.meeting_types
+        and (location is None or e.location_id == location.pk)
+    }
+    if employee_value not in fitting and employee_value != ANY_EMPLOYEE:
+        employee_value = str(current.pk) if current and str(current.pk) in fitting else ANY_EMPLOYEE
+    slot = meeting.time_slot
+    options = PickerOptions(
+        topic=meeting.topic,
+        meeting_type=meeting.meeting_type,
+        category=meeting.customer_category,
+        location=location,
+        employee=fitting.get(employee_value),
+        ignore_session_key=slot.session_key if slot.session_key.startswith("single:") else "",
+    )
+    return options, employee_value
+
+
+@require_http_methods(["GET", "POST"])
+def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """Pick a new time in the same picker; POST holds it for the move."""
+    meeting = meeting_or_404(reference)
+    now = timezone.now()
+    data = request.POST if request.method == "POST" else request.GET
+    options, employee_value = reschedule_options(meeting, data.get("employee"))
+    week = parse_week(request.GET.get("week"))
+    error, status = "", 200
+    if not can_change(meeting, now):
+        error, status = too_late_message(meeting), 409
+    elif request.method == "POST":
+        hold_form = HoldForm(request.POST)
+        if hold_form.is_valid():
+            start = hold_form.cleaned_data["start"]
+            week = start.astimezone(options.zone).date()
+        if not hold_attempt_allowed(request):
+            error, status = too_many_attempts_message(), 429
+        elif not hold_form.is_valid():
+            error, status = hold_form.errors["start"][0], 400
+        elif start == meeting.start and (options.employee in (None, meeting.employee)):
+            error, status = _("This is the time your meeting already has."), 400
+        else:
+            try:
+                slot = hold_time(
+                    request,
+                    options,
+                    start=start,
+                    employees=topic_employees(meeting.topic),
+                    now=now,
+                    replacing=meeting.time_slot,
+                )
+            except BookingError as e:
+                error, status = e.message, e.status
+            else:
+                remember_hold(
+                    request,
+                    HoldInfo(
+                        slot_id=slot.pk,
+                        meeting_type=meeting.meeting_type,
+                        category_id=meeting.customer_category_id,
+                        location_id=options.location.pk if options.location else None,
+                        employee_choice=employee_value,
+                        reschedule=meeting.reference,
+                    ),
+                )
+                return redirect("booking:reschedule_confirm", reference=reference, slot_id=slot.pk)
+    context = {
+        **meeting_context(request, meeting),
+        "error": error,
+        "options": options,
+        "hold_url": reverse("booking:reschedule", args=[reference]),
+        "hidden_options": {"employee": employee_value},
+        "employee_value": employee_value,
+        "any_query": query_string({"employee": ANY_EMPLOYEE}),
+        "same_query": query_string({"employee": meeting.employee.pk if meeting.employee else ""}),
+    }
+    if status != 409:  # past the cut-off there is nothing to pick
+        picker = build_week(options, week=week, now=now)
+        context.update(
+            picker=picker,
+            current_start=meeting.start,
+            previous_query=query_string({"employee": employee_value, "week": picker.previous_week}),
+            next_query=query_string({"employee": employee_value, "week": picker.next_week}),
+            next_free_query=query_string(
+                {"employee": employee_value, "week": picker.next_free_week}
+            ),
+        )
+    return render_page(request, "booking/reschedule.html", context, partial="picker", status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def reschedule_confirm(request: HtmxHttpRequest, reference: str, slot_id: int) -> HttpResponse:
+    """Old time, new time, one button: the new time is booked before the old one is freed."""
+    meeting = meeting_or_404(reference)
+    info = hold_info(request, slot_id)
+    if info is not None and info.done == reference:  # submitted twice: already moved
+        return redirect("booking:manage", reference=reference)
+    new_slot, info = held_slot_or_404(request, slot_id)
+    if info.reschedule != reference:
+        return redirect("booking:manage", reference=reference)
+    now = timezone.now()
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            moved = move_meeting(request, meeting, new_slot, info)
+        except BookingError as e:
+            error, status = e.message, e.status
+        else:
+            mark_done(request, slot_id, reference)
+            when = formats.date_format(
+                timezone.localtime(moved.start, meeting_zone(moved)), "DATETIME_FORMAT"
+            )
+            messages.success(
+                request, _("Your meeting has been moved to %(when)s.") % {"when": when}
+            )
+            return redirect("booking:manage", reference=reference)
+    elif not can_change(meeting, now):
+        error, status = too_late_message(meeting), 409
+    context = {
+        **meeting_context(request, meeting),
+        "error": error,
+        "new_slot": new_slot,
+        "new_zone": slot_zone(new_slot),
+        "hold_live": new_slot.hold_is_live(now),
+        "picker_url": reverse("booking:reschedule", args=[reference])
+        + query_string({"employee": info.employee_choice}),
+    }
+    return render_page(request, "booking/reschedule_confirm.html", context, status=status)
+
+
+def move_meeting(
+    request: HtmxHttpRequest, meeting: Meeting, new_slot: TimeSlot, info: HoldInfo
+) -> Meeting:
+    """Reschedule onto the held slot; if the hold ran out, hold the same time again first.
+
+    Raises BookingErrors with messages written for the customer.
+    """
+    if not can_change(meeting, timezone.now()):
+        _release_quietly(new_slot)
+        raise InvalidState(too_late_message(meeting))
+    try:
+        return services.meeting_reschedule(
+            meeting_id=meeting.pk,
+            new_time_slot_id=new_slot.pk,
+            holder=new_slot.holder,
+            enforce_cutoff=True,
+        )
+    except HoldExpired:
+        pass
+    except InvalidState:
+        new_slot.refresh_from_db()
+        if new_slot.status != TimeSlotStatus.CANCELLED:
+            raise InvalidState(_("This meeting can no longer be moved.")) from None
+    except BookingError:
+        raise InvalidState(too_late_message(meeting)) from None
+    try:
+        with transaction.atomic():
+            again, _created = services.time_slot_reserve(
+                holder=holder_for(request),
+                start=new_slot.start,
+                end=new_slot.end,
+                employee=new_slot.employee,
+                topic=meeting.topic,
+                meeting_type=meeting.meeting_type,
+                max_active_holds=settings.BOOKME_MAX_ACTIVE_HOLDS,
+                replacing=meeting.time_slot,
+            )
+            return services.meeting_reschedule(
+                meeting_id=meeting.pk,
+                new_time_slot_id=again.pk,
+                holder=again.holder,
+                enforce_cutoff=True,
+            )
+    except (SlotUnavailable, HoldExpired, LimitReached):
+        raise SlotUnavailable(
+            _(
+                "Your hold on the new time expired and it is no longer free. "
+                "Your meeting keeps its current time: please choose another one."
+            )
+        ) from None
+
+
+def _release_quietly(slot: TimeSlot) -> None:
+    if slot.status == TimeSlotStatus.RESERVED:
+        services.time_slot_release(time_slot_id=slot.pk, holder=slot.holder)

@@ -1,0 +1,224 @@
+"""The slot picker's reads: a week of free times in one zone, and the candidates for a hold.
+
+Not views: the flow and the manage pages both show a picker and hold from it.
+Every search goes through booking.search.find_slots, in windows of at most
+BOOKME_MAX_SEARCH_DAYS days.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count
+
+from booking.availability import Slot
+from booking.models import TimeSlot
+from booking.search import SlotSearch, find_slots, max_search_window
+from config_data.models import CustomerCategory, Employee, Location, MeetingTopic, MeetingType
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class PickerOptions:
+    """What the customer asked for: the topic, how, where and with whom."""
+
+    topic: MeetingTopic
+    meeting_type: str
+    category: CustomerCategory | None = None
+    location: Location | None = None
+    employee: Employee | None = None  # None: any available employee
+    ignore_session_key: str = ""  # the slot of a meeting being moved does not block it
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """Where the times are shown: the branch's zone, else the one all employees share."""
+        if self.location is not None:
+            return self.location.zone
+        if self.employee is not None:
+            return self.employee.location.zone
+        zones = set(self.topic.employees.bookable().values_list("location__timezone", flat=True))
+        return ZoneInfo(zones.pop() if len(zones) == 1 else settings.TIME_ZONE)
+
+    @property
+    def meeting_type_label(self) -> str:
+        return str(MeetingType(self.meeting_type).label)
+
+    def search(self, start: datetime, end: datetime) -> SlotSearch:
+        return SlotSearch(
+            start=start,
+            end=end,
+            topic=self.topic,
+            customer_category_id=self.category.pk if self.category else None,
+            employee_ids=[self.employee.pk] if self.employee else None,
+            meeting_types=frozenset({self.meeting_type}),
+            location_id=self.location.pk if self.location else None,
+            ignore_session_key=self.ignore_session_key,
+        )
+
+    def horizon(self, now: datetime) -> datetime:
+        return now + timedelta(days=self.topic.booking_horizon)
+
+
+@dataclass
+class PickerTime:
+    """One button: a start time, whoever is free then (collapsed for "any available")."""
+
+    start: datetime
+    seats_left: int
+
+
+@dataclass
+class PickerDay:
+    day: date
+    times: list[PickerTime] = field(default_factory=list)
+    is_past: bool = False
+
+
+@dataclass
+class PickerWeek:
+    monday: date
+    zone: ZoneInfo
+    days: list[PickerDay]
+    previous_week: date | None
+    next_week: date | None
+    next_free_week: date | None  # only looked up when this week is empty
+    group_session: bool
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(d.times for d in self.days)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def zone_name(self) -> str:
+        return self.zone.key
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+class SlotFinder:
+    """Searches in allowed windows and remembers the last one, so that finding the first
+    free time and then showing its week costs one search, not two."""
+
+    def __init__(self, options: PickerOptions, *, now: datetime) -> None:
+        self.options = options
+        self.now = now
+        self._searched: tuple[datetime, datetime, list[Slot]] | None = None
+
+    def between(self, start: datetime, end: datetime) -> list[Slot]:
+        if self._searched is not None:
+            done_start, done_end, found = self._searched
+            # Nothing starts before now, so a search that began at now covers earlier starts.
+            if done_start <= max(start, self.now) and end <= done_end:
+                return [s for s in found if start <= s.start < end]
+        found = []
+        chunk_start = start
+        while chunk_start < end:
+            chunk_end = min(end, chunk_start + max_search_window())
+            found += find_slots(self.options.search(chunk_start, chunk_end), now=self.now)
+            chunk_start = chunk_end
+        self._searched = (start, end, found)
+        return found
+
+    def first_free(self, start: datetime) -> Slot | None:
+        """The first free slot from `start` to the topic's booking horizon."""
+        horizon = self.options.horizon(self.now)
+        chunk_start = max(start, self.now)
+        while chunk_start < horizon:
+            chunk_end = min(horizon, chunk_start + max_search_window())
+            found = self.between(chunk_start, chunk_end)
+            if found:
+                return found[0]
+            chunk_start = chunk_end
+        return None
+
+
+def build_week(options: PickerOptions, *, week: date | None, now: datetime) -> PickerWeek:
+    """The week to show: the requested one, or the week of the first free time."""
+    zone = options.zone
+    finder = SlotFinder(options, now=now)
+    today = now.astimezone(zone).date()
+    this_monday = monday_of(today)
+    last_monday = monday_of(options.horizon(now).astimezone(zone).date())
+    if week is None:
+        first = finder.first_free(now)
+        monday = monday_of(first.start.astimezone(zone).date()) if first else this_monday
+    else:
+        monday = min(max(monday_of(week), this_monday), last_monday)
+
+    start, end = local_midnight(monday, zone), local_midnight(monday + WEEK, zone)
+    by_day: dict[date, dict[datetime, int]] = {}
+    for slot in finder.between(start, end):
+        local = slot.start.astimezone(zone)
+        times = by_day.setdefault(local.date(), {})
+        times[slot.start] = max(times.get(slot.start, 0), slot.seats_left)
+
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        times = [PickerTime(t, seats) for t, seats in sorted(by_day.get(day, {}).items())]
+        if offset >= 5 and not times:
+            continue  # weekends only appear when something is free
+        days.append(PickerDay(day=day, times=times, is_past=day < today))
+
+    next_free_week = None
+    if not by_day:
+        first = finder.first_free(end)
+        next_free_week = monday_of(first.start.astimezone(zone).date()) if first else None
+    return PickerWeek(
+        monday=monday,
+        zone=zone,
+        days=days,
+        previous_week=monday - WEEK if monday > this_monday else None,
+        next_week=monday + WEEK if monday < last_monday else None,
+        next_free_week=next_free_week,
+        group_session=options.topic.capacity > 1,
+    )
+
+
+def hold_candidates(options: PickerOptions, *, start: datetime, now: datetime) -> list[Slot]:
+    """The free slots starting exactly at `start`, the least busy employee first.
+
+    "Any available" collapses several employees into one button; holding picks among
+    them: fewest meetings and holds that day, then the lowest id, so the choice is
+    deterministic and spreads the work.
+    """
+    slots = [
+        s
+        for s in find_slots(options.search(start, start + timedelta(seconds=1)), now=now)
+        if s.start == start
+    ]
+    employee_ids = {s.employee_id for s in slots if s.employee_id is not None}
+    if len(employee_ids) <= 1:
+        return slots
+    zone = options.zone
+    day_start = local_midnight(start.astimezone(zone).date(), zone)
+    load = Counter(
+        dict(
+            TimeSlot.objects.active(now)
+            .filter(
+                employee_id__in=employee_ids,
+                start__gte=day_start,
+                start__lt=day_start + timedelta(days=1),
+            )
+            .values_list("employee_id")
+            .annotate(n=Count("pk"))
+            .values_list("employee_id", "n")
+        )
+    )
+    return sorted(slots, key=lambda s: (load[s.employee_id], s.employee_id or 0))

@@ -1,0 +1,354 @@
+"""Steps 5-6 of the seed: meetings on Booked slots, reading and cancelling them, the invite."""
+
+from __future__ import annotations
+
+import icalendar
+import pytest
+import vobject
+
+from booking.models import Customer, Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
+from tests import factories
+from tests.api.helpers import (
+    ELEVEN,
+    TEN,
+    booked_slot,
+    create_meeting,
+    meeting_body,
+    reserve,
+    reserve_body,
+)
+
+MEETINGS = "/api/bookme/meetings"
+
+
+def test_a_meeting_on_a_booked_slot(world, caller):
+    """201 with the meeting: the slot's times and people, the customer, status confirmed."""
+    category = factories.category("Private")
+    slot = booked_slot(caller, world.alice)
+    response = caller.post(MEETINGS, meeting_body(world, slot, customerCategoryId=str(category.pk)))
+    assert response.status_code == 201, response.content
+    meeting = Meeting.objects.get()
+    body = response.json()
+    assert body == {
+        "id": str(meeting.pk),
+        "status": "confirmed",
+        "timeSlotId": slot["id"],
+        "startDate": TEN,
+        "endDate": ELEVEN,
+        "type": "online",
+        "themeId": str(world.topic.pk),
+        "employeeId": str(world.alice.pk),
+        "roomId": None,
+        "customerCategoryId": str(category.pk),
+        "bookedBy": "customer",
+        "description": "About our new house",
+        "customer": {
+            "id": "cust-1",
+            "name": "Carla Customer",
+            "email": "carla@example.com",
+            "phone": "+4512",
+        },
+        "answers": [],
+        "location": "Online",
+        "createdAt": "2026-06-01T06:00:00Z",
+        "cancelledAt": None,
+    }
+    assert meeting.owner == caller.holder
+    assert meeting.customer.external_id == f"{caller.application.pk}:cust-1"
+
+
+def test_the_seeds_body_with_a_room_and_in_person(world, caller):
+    """The seed's example shape: physical, with roomId and employeeId matching the slot."""
+    slot = booked_slot(
+        caller,
+        world.alice,
+        themeId=str(world.topic.pk),
+        meetingType="physical",
+        time_slot={"roomId": str(world.big_room.pk)},
+    )
+    response = caller.post(
+        MEETINGS, meeting_body(world, slot, type="physical", roomId=str(world.big_room.pk))
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["roomId"] == str(world.big_room.pk)
+    assert response.json()["location"].startswith("Big, Main Street 1")
+
+
+def test_a_known_customer_id_needs_no_details_again(world, caller):
+    """The second meeting for customerId cust-1 may leave `customer` out: the same customer."""
+    create_meeting(caller, world)
+    slot = booked_slot(caller, world.bob, token="second")
+    body = meeting_body(world, slot)
+    del body["customer"]
+    response = caller.post(MEETINGS, body)
+    assert response.status_code == 201, response.content
+    assert response.json()["customer"]["email"] == "carla@example.com"
+    assert Customer.objects.count() == 1
+
+
+def test_customer_ids_belong_to_their_client(world, caller, outsider):
+    """Another client's customerId "cust-1" is another customer: nothing of the first leaks."""
+    create_meeting(caller, world)
+    slot = booked_slot(outsider, world.bob, token="other")
+    body = meeting_body(world, slot)
+    del body["customer"]
+    response = outsider.post(MEETINGS, body)
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "customer"
+
+    body["customer"] = {"name": "Otto Other", "email": "otto@example.com"}
+    response = outsider.post(MEETINGS, body)
+    assert response.status_code == 201
+    assert response.json()["customer"]["id"] == "cust-1"
+    assert Customer.objects.get(name="Carla Customer").email == "carla@example.com"
+    assert Customer.objects.count() == 2
+
+
+@pytest.mark.parametrize("customer_id", ["new-customer", None])
+def test_a_new_customer_needs_contact_details(world, caller, customer_id):
+    """Without `customer` and without a known customerId: 400 naming customer, nothing saved."""
+    slot = booked_slot(caller, world.alice)
+    body = meeting_body(world, slot, customerId=customer_id)
+    del body["customer"]
+    response = caller.post(MEETINGS, body)
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "customer"
+    assert not Meeting.objects.exists()
+
+
+def test_a_reserved_but_not_booked_slot_is_409(world, caller):
+    """The seed: the slot must be Booked before a meeting; the customer is not saved either."""
+    slot = reserve(caller, world.alice)
+    response = caller.post(MEETINGS, meeting_body(world, slot))
+    assert response.status_code == 409
+    assert response.json() == {
+        "message": "The time slot must be Booked before a meeting is created.",
+        "parameter": "timeSlotId",
+    }
+    assert not Customer.objects.exists()
+
+
+def test_a_second_meeting_on_the_same_slot_is_409(world, caller):
+    """One meeting per time slot."""
+    meeting = create_meeting(caller, world)
+    response = caller.post(
+        MEETINGS, meeting_body(world, {"id": meeting["timeSlotId"], "employeeId": None})
+    )
+    assert response.status_code == 409
+    assert Meeting.objects.count() == 1
+
+
+def test_a_cancelled_slot_is_409(world, caller):
+    """A slot given up with PATCH Cancelled carries no meeting."""
+    slot = reserve(caller, world.alice)
+    caller.patch(
+        f"/api/bookme/time-slots/{slot['id']}",
+        [{"op": "replace", "path": "/status", "value": "Cancelled"}],
+    )
+    assert caller.post(MEETINGS, meeting_body(world, slot)).status_code == 409
+
+
+def test_another_clients_slot_is_404(world, caller, outsider):
+    """A meeting only on one's own slot: someone else's booked slot is unknown."""
+    slot = booked_slot(caller, world.alice)
+    response = outsider.post(MEETINGS, meeting_body(world, slot))
+    assert response.status_code == 404
+    assert response.json()["parameter"] == "timeSlotId"
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "parameter"),
+    [
+        ({"themeId": "999999"}, 404, "themeId"),
+        ({"customerCategoryId": "999999"}, 404, "customerCategoryId"),
+        ({"timeSlotId": "999999"}, 404, "timeSlotId"),
+        ({"employeeId": "999999"}, 404, "employeeId"),
+        ({"roomId": "999999"}, 404, "roomId"),
+        ({"type": "video"}, 400, "type"),
+        ({"type": "phone"}, 400, "type"),  # Mortgage is not held by phone
+        ({"bookedBy": "robot"}, 400, "bookedBy"),
+        ({"timeSlotId": None}, 400, "timeSlotId"),
+        ({"description": "x" * 5001}, 400, "description"),
+        ({"customerId": "x" * 81}, 400, "customerId"),
+        ({"customerId": ""}, 400, "customerId"),
+        ({"customer": {"name": "Carla", "email": "not-an-email"}}, 400, "customer.email"),
+        ({"customer": {"name": "", "email": "c@example.com"}}, 400, "customer.name"),
+        ({"customer": {"email": "c@example.com"}}, 400, "customer.name"),
+        ({"answers": {"abc": "yes"}}, 400, "answers.abc"),
+        ({"answers": {"999999": "yes"}}, 400, "answers.999999"),
+        ({"answers": ["yes"]}, 400, "answers"),
+    ],
+)
+def test_invalid_meeting_bodies_name_the_parameter(world, caller, change, status, parameter):
+    """Unknown ids are 404, wrong values 400; each names the field; nothing is saved."""
+    slot = booked_slot(caller, world.alice)
+    response = caller.post(MEETINGS, meeting_body(world, slot, **change))
+    assert response.status_code == status, response.content
+    assert response.json()["parameter"] == parameter
+    assert not Meeting.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_employee_and_room_must_be_the_slots(world, caller):
+    """employeeId or roomId that exist but are not the slot's: 400 naming them."""
+    slot = booked_slot(caller, world.alice)
+    for change, parameter in (
+        ({"employeeId": str(world.bob.pk)}, "employeeId"),
+        ({"roomId": str(world.big_room.pk)}, "roomId"),
+    ):
+        response = caller.post(MEETINGS, meeting_body(world, slot, **change))
+        assert response.status_code == 400
+        assert response.json() == {
+            "message": f"{parameter} does not match the time slot's.",
+            "parameter": parameter,
+        }
+
+
+def test_a_category_the_theme_is_closed_to_is_400(world, caller):
+    """A Business-only theme booked for a Private customer: 400 naming customerCategoryId."""
+    private, business = factories.category("Private"), factories.category("Business")
+    world.topic.customer_categories.set([business])
+    slot = booked_slot(caller, world.alice)
+    response = caller.post(MEETINGS, meeting_body(world, slot, customerCategoryId=str(private.pk)))
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "customerCategoryId"
+
+
+def test_answers_to_the_themes_questions(world, caller):
+    """Required questions must be answered (400 naming answers.<id>); answers are returned."""
+    question = world.topic.information_questions.create(text="Your income?", required=True)
+    slot = booked_slot(caller, world.alice)
+    missing = caller.post(MEETINGS, meeting_body(world, slot))
+    assert missing.status_code == 400
+    assert missing.json()["parameter"] == f"answers.{question.pk}"
+
+    answered = caller.post(MEETINGS, meeting_body(world, slot, answers={str(question.pk): "Fine"}))
+    assert answered.status_code == 201, answered.content
+    assert answered.json()["answers"] == [
+        {"questionId": str(question.pk), "question": "Your income?", "answer": "Fine"}
+    ]
+
+
+# --- reading and cancelling ------------------------------------------------------------
+
+
+def test_a_client_reads_its_meeting(world, caller):
+    """GET returns what POST returned."""
+    meeting = create_meeting(caller, world)
+    response = caller.get(f"{MEETINGS}/{meeting['id']}")
+    assert response.status_code == 200
+    assert response.json() == meeting
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"), [("get", ""), ("post", "/cancel"), ("post", "/ical")]
+)
+def test_another_clients_meeting_is_404(world, caller, outsider, method, suffix):
+    """Reading, cancelling or downloading someone else's meeting: 404, and it stays confirmed."""
+    meeting = create_meeting(caller, world)
+    response = getattr(outsider, method)(f"{MEETINGS}/{meeting['id']}{suffix}")
+    assert response.status_code == 404
+    assert response.json() == {
+        "message": f"Meeting '{meeting['id']}' not found.",
+        "parameter": "meetingId",
+    }
+    assert Meeting.objects.get().status == MeetingStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("meeting_id", ["999999", "x", "-1"])
+def test_an_unknown_meeting_is_404(world, caller, meeting_id):
+    """Ids that name no meeting."""
+    for response in (
+        caller.get(f"{MEETINGS}/{meeting_id}"),
+        caller.post(f"{MEETINGS}/{meeting_id}/cancel"),
+        caller.post(f"{MEETINGS}/{meeting_id}/ical"),
+    ):
+        assert response.status_code == 404
+
+
+def test_cancelling_a_meeting_frees_its_time(world, caller, outsider):
+    """200 with status cancelled; the slot is Cancelled and the time can be reserved again."""
+    meeting = create_meeting(caller, world)
+    response = caller.post(f"{MEETINGS}/{meeting['id']}/cancel")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["cancelledAt"] == "2026-06-01T06:00:00Z"
+    assert TimeSlot.objects.get(pk=meeting["timeSlotId"]).status == TimeSlotStatus.CANCELLED
+    assert (
+        outsider.post(
+            "/api/bookme/time-slots/reserve", reserve_body(world.alice, token="after")
+        ).status_code
+        == 201
+    )
+
+
+def test_cancelling_twice_changes_nothing(world, caller):
+    """The second cancel answers 200 with the same meeting."""
+    meeting = create_meeting(caller, world)
+    first = caller.post(f"{MEETINGS}/{meeting['id']}/cancel")
+    second = caller.post(f"{MEETINGS}/{meeting['id']}/cancel")
+    assert second.status_code == 200
+    assert second.json() == first.json()
+
+
+# --- the invite ------------------------------------------------------------------------
+
+
+def test_the_invite_is_an_ics_both_parsers_read(world, caller):
+    """200 text/calendar; icalendar and vobject agree on UID, times and summary."""
+    meeting = create_meeting(caller, world)
+    response = caller.post(f"{MEETINGS}/{meeting['id']}/ical")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="meeting-{meeting["id"]}.ics"'
+
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert calendar["METHOD"] == "REQUEST"
+    event = calendar.walk("VEVENT")[0]
+    stored = Meeting.objects.get()
+    assert str(event["UID"]) == stored.ical_uid
+    assert event.decoded("DTSTART").isoformat() == "2026-06-02T08:00:00+00:00"
+    assert event.decoded("DTEND").isoformat() == "2026-06-02T09:00:00+00:00"
+    assert str(event["SUMMARY"]) == "Mortgage"
+    assert "About our new house" in str(event["DESCRIPTION"])
+    assert str(event["ATTENDEE"]) == "mailto:carla@example.com"
+
+    parsed = vobject.readOne(response.content.decode())
+    assert parsed.vevent.uid.value == stored.ical_uid
+    assert parsed.vevent.dtstart.value.isoformat() == "2026-06-02T08:00:00+00:00"
+
+
+def test_the_invite_takes_a_title_and_a_description(world, caller):
+    """Both body properties are optional; given, they replace summary and description."""
+    meeting = create_meeting(caller, world)
+    response = caller.post(
+        f"{MEETINGS}/{meeting['id']}/ical",
+        {"title": "Meeting title", "description": "Meeting description"},
+    )
+    event = icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Meeting title"
+    assert str(event["DESCRIPTION"]).startswith("Meeting description")
+
+
+def test_a_cancelled_meetings_invite_cancels_the_event(world, caller):
+    """After cancelling, the same UID comes as METHOD:CANCEL with a higher SEQUENCE."""
+    meeting = create_meeting(caller, world)
+    before = icalendar.Calendar.from_ical(caller.post(f"{MEETINGS}/{meeting['id']}/ical").content)
+    caller.post(f"{MEETINGS}/{meeting['id']}/cancel")
+    after = icalendar.Calendar.from_ical(caller.post(f"{MEETINGS}/{meeting['id']}/ical").content)
+    assert after["METHOD"] == "CANCEL"
+    old_event, new_event = before.walk("VEVENT")[0], after.walk("VEVENT")[0]
+    assert new_event["UID"] == old_event["UID"]
+    assert new_event["SEQUENCE"] > old_event["SEQUENCE"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "parameter"),
+    [('{"title": ', None), ('{"title": 5}', "title"), ('{"title": "' + "x" * 201 + '"}', "title")],
+)
+def test_an_invalid_invite_body_is_400(world, caller, raw, parameter):
+    """Malformed JSON or wrong types in the optional body: 400, never a 500."""
+    meeting = create_meeting(caller, world)
+    response = caller.post(f"{MEETINGS}/{meeting['id']}/ical", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["parameter"] == parameter

@@ -1,0 +1,103 @@
+"""Beyond the flow: phone widths, the keyboard, no JavaScript, and the account pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from booking.models import Meeting
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+def open_the_picker(page) -> None:
+    page.goto("/")
+    page.get_by_label("I am a").select_option(label="Private")
+    page.get_by_role("link", name="Choose Mortgage advice").click()
+    page.get_by_label("Online", exact=True).check()
+    page.get_by_role("button", name="Show free times").click()
+    page.wait_for_url(re.compile(r"/times/"))
+    if page.get_by_role("table").get_by_role("button").count() == 0:
+        page.locator("#week-next-free").click()
+        page.get_by_role("table").get_by_role("button").first.wait_for()
+
+
+def overflows_horizontally(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
+    )
+
+
+def test_phone_width_pages_fit_the_screen_and_pass_axe(new_page, axe_check, bookable):
+    """At 390 px nothing forces sideways scrolling: landing, picker and details."""
+    page = new_page(**PHONE)
+    page.goto("/")
+    assert not overflows_horizontally(page)
+    axe_check(page, label="landing (phone)")
+    open_the_picker(page)
+    assert not overflows_horizontally(page)
+    axe_check(page, label="times (phone)")
+    page.get_by_role("table").get_by_role("button").first.click()
+    page.wait_for_url(re.compile(r"/hold/\d+/"))
+    assert not overflows_horizontally(page)
+    axe_check(page, label="details (phone)")
+
+
+def test_a_time_can_be_chosen_with_the_keyboard_and_focus_is_visible(page, bookable):
+    """Tab reaches the free times, the focused one is outlined, Enter holds it."""
+    open_the_picker(page)
+    first_time = page.get_by_role("table").get_by_role("button").first
+    page.locator("#week-next").focus()
+    for _ in range(3):  # past the navigation to the first time of the week
+        if first_time.evaluate("button => button === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    assert first_time.evaluate("button => button === document.activeElement")
+    outline = first_time.evaluate(
+        "button => { const s = getComputedStyle(button);"
+        " return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }"
+    )
+    assert outline[0] != "none" or outline[2] != "none", outline
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/hold/\d+/"))
+    assert page.get_by_role("heading", name="Your details").is_visible()
+
+
+def test_the_core_path_works_without_javascript(new_page, bookable):
+    """Plain links and forms: category, topic, options, time, details, confirmation."""
+    page = new_page(javascript=False)
+    page.goto("/")
+    page.get_by_label("I am a").select_option(label="Private")
+    page.get_by_role("button", name="Show topics").click()
+    page.get_by_role("link", name="Choose Mortgage advice").click()
+    page.get_by_label("Online", exact=True).check()
+    page.get_by_role("button", name="Show free times").click()
+    page.wait_for_url(re.compile(r"/times/"))
+    if page.get_by_role("table").get_by_role("button").count() == 0:
+        page.locator("#week-next-free").click()
+    page.get_by_role("table").get_by_role("button").first.click()
+    page.wait_for_url(re.compile(r"/hold/\d+/"))
+    page.get_by_role("textbox", name="Your name", exact=True).fill("Nils No-Script")
+    page.get_by_role("textbox", name="Email", exact=True).fill("nils@example.com")
+    page.get_by_role("button", name="Confirm booking").click()
+    page.wait_for_url(re.compile(r"/m/[\w-]+/booked/"))
+    assert page.get_by_role("heading", name="Your meeting is booked").is_visible()
+    assert Meeting.objects.get().customer.email == "nils@example.com"
+
+
+def test_account_pages_pass_axe_including_errors(page, axe_check, transactional_db):
+    """Sign in, sign up (also with errors shown) and password reset in the site's layout."""
+    for path in ("/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
+        page.goto(path)
+        assert page.locator("header.site-header").is_visible()
+        axe_check(page, label=path)
+    page.goto("/accounts/signup/")
+    page.get_by_role("textbox", name="Email").fill("nora@example.com")
+    page.get_by_label(re.compile(r"^Password\W*$")).fill("short")
+    page.get_by_label(re.compile(r"^Password \(again\)")).fill("other")
+    page.get_by_role("button", name="Sign Up").click()
+    page.locator(".field-error").first.wait_for()
+    axe_check(page, label="signup with errors")
