@@ -49,7 +49,7 @@ class MeetingAdmin(admin.ModelAdmin):
     list_display = [
         "start",
         "topic",
-        "customer",
+        "customer_name",
         "employee",
         "room",
         "meeting_type",
@@ -65,6 +65,7 @@ class MeetingAdmin(admin.ModelAdmin):
         "meeting_type",
     ]
     date_hierarchy = "time_slot__start"
+    ordering = ["time_slot__start"]
     search_fields = ["customer__name", "customer__email", "reference", "description"]
     list_select_related = ["time_slot__employee", "time_slot__room", "topic", "customer"]
     readonly_fields = [
@@ -90,6 +91,10 @@ class MeetingAdmin(admin.ModelAdmin):
     @admin.display(description=_("start"), ordering="time_slot__start")
     def start(self, obj: Meeting) -> object:
         return obj.time_slot.start
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_name(self, obj: Meeting) -> str:
+        return obj.customer.name
 
     @admin.display(description=_("employee"), ordering="time_slot__employee__name")
     def employee(self, obj: Meeting) -> object:
