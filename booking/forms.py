@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from booking.models import Customer
 from config_data.models import (
     CustomerCategory,
     Employee,
@@ -130,7 +131,9 @@ class HoldForm(forms.Form):
             start = datetime.fromisoformat(self.cleaned_data["start"])
         except ValueError:
             raise forms.ValidationError(_("Please choose one of the times shown.")) from None
-        if start.tzinfo is None:
+        # No time in the calendar's first or last year is ever offered, and moving one
+        # to another zone (or searching around it) would overflow.
+        if start.tzinfo is None or not datetime.min.year < start.year < datetime.max.year:
             raise forms.ValidationError(_("Please choose one of the times shown."))
         return start.astimezone(UTC)
 
@@ -145,6 +148,8 @@ class DetailsForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=200)
     email = forms.EmailField(
         label=_("Email"),
+        # The form's own check allows up to 320 characters; the customer record holds fewer.
+        max_length=Customer._meta.get_field("email").max_length,
         help_text=_("We send the confirmation and the calendar invitation here."),
     )
     phone = forms.CharField(
@@ -187,5 +192,6 @@ class DetailsForm(forms.Form):
         return [self[answer_field_name(q)] for q in self.questions]
 
     def draft(self) -> dict[str, str]:
-        """The entered values, to offer them again after choosing another time."""
-        return {name: self.data.get(name, "") for name in ("name", "email", "phone", "description")}
+        """The entered values of this form's fields (nothing else that was posted), to offer
+        them again after choosing another time."""
+        return {name: self.data[name] for name in self.fields if name in self.data}

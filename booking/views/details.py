@@ -25,6 +25,7 @@ from booking.errors import (
 from booking.forms import DetailsForm
 from booking.models import Customer, Meeting, TimeSlot, TimeSlotStatus
 from booking.views.flow import options_query, unbookable_message
+from booking.views.holds import hold_again, hold_was_released
 from booking.views.picker import monday_of
 from booking.web import (
     SESSION_DRAFT,
@@ -32,7 +33,6 @@ from booking.web import (
     HtmxHttpRequest,
     forget_hold,
     held_slot_or_404,
-    holder_for,
     mark_done,
     query_string,
     render_page,
@@ -106,9 +106,7 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
                 written = isinstance(e, SlotUnavailable | LimitReached)
                 message = e.message if written else unbookable_message()
                 error, status = message, e.status
-                request.session[SESSION_DRAFT] = {
-                    k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"
-                }
+                request.session[SESSION_DRAFT] = form.draft()
             else:
                 mark_done(request, slot.pk, meeting.reference)
                 request.session.pop(SESSION_DRAFT, None)
@@ -171,24 +169,15 @@ def confirm_booking(
         existing = Meeting.objects.filter(time_slot=slot).first()
         if existing is not None:
             return existing
-        slot.refresh_from_db()
-        if slot.status != TimeSlotStatus.CANCELLED:
+        if not hold_was_released(slot):
             raise
     except HoldExpired:
         pass
     # The hold ran out (or was released): take the same time again if it is still free.
     try:
         with transaction.atomic():
-            new_slot, _created = services.time_slot_reserve(
-                holder=holder_for(request),
-                start=slot.start,
-                end=slot.end,
-                employee=slot.employee,
-                topic=slot.topic,
-                meeting_type=info.meeting_type,
-                max_active_holds=settings.BOOKME_MAX_ACTIVE_HOLDS,
-            )
-            meeting = book(new_slot)
+            again = hold_again(request, slot, topic=slot.topic, meeting_type=info.meeting_type)
+            return book(again)
     except LimitReached:
         raise LimitReached(
             _(
@@ -203,7 +192,6 @@ def confirm_booking(
                 "Your details are kept: please choose another time."
             )
         ) from None
-    return meeting
 
 
 @require_POST

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -12,20 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booking import services
-from booking.errors import BookingError, LimitReached, SlotUnavailable
-from booking.forms import ANY_EMPLOYEE, CategoryForm, HoldForm, OptionsForm, topic_employees
-from booking.models import TimeSlot
-from booking.views.picker import PickerOptions, build_week, hold_candidates
-from booking.web import (
-    HoldInfo,
-    HtmxHttpRequest,
-    hold_attempt_allowed,
-    holder_for,
-    query_string,
-    remember_hold,
-    render_page,
-)
+from booking.forms import ANY_EMPLOYEE, CategoryForm, OptionsForm, topic_employees
+from booking.views.holds import hold_pressed_time
+from booking.views.picker import PickerOptions, build_week
+from booking.web import HtmxHttpRequest, query_string, render_page
 from config_data.models import CustomerCategory, Employee, MeetingTopic, MeetingType
 
 
@@ -67,7 +56,8 @@ def bookable_topic_or_404(topic_id: int, category_value: str | None) -> tuple:
     """The topic and the customer category from a link; a topic not open to it is a 404."""
     category = None
     if category_value:
-        if not category_value.isdigit():
+        # isdigit() alone lets "²" through, which int() refuses.
+        if not (category_value.isascii() and category_value.isdigit()):
             raise Http404("Unknown customer category.")
         category = get_object_or_404(CustomerCategory, pk=int(category_value))
     topic = get_object_or_404(
@@ -194,31 +184,16 @@ def times(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
     week = parse_week(request.GET.get("week"))
     error, status = "", 200
     if request.method == "POST":
-        hold_form = HoldForm(request.POST)
-        if hold_form.is_valid():
-            start = hold_form.cleaned_data["start"]
-            week = start.astimezone(choice.zone).date()
-        if not hold_attempt_allowed(request):
-            error, status = too_many_attempts_message(), 429
-        elif not hold_form.is_valid():
-            error, status = hold_form.errors["start"][0], 400
-        else:
-            try:
-                slot = hold_time(request, choice, start=start, employees=employees, now=now)
-            except BookingError as e:
-                error, status = e.message, e.status
-            else:
-                remember_hold(
-                    request,
-                    HoldInfo(
-                        slot_id=slot.pk,
-                        meeting_type=choice.meeting_type,
-                        category_id=category.pk if category else None,
-                        location_id=choice.location.pk if choice.location else None,
-                        employee_choice=data.get("employee") or ANY_EMPLOYEE,
-                    ),
-                )
-                return redirect("booking:details", slot_id=slot.pk)
+        attempt = hold_pressed_time(
+            request,
+            choice,
+            employees=employees,
+            employee_choice=data.get("employee") or ANY_EMPLOYEE,
+            now=now,
+        )
+        if attempt.slot is not None:
+            return redirect("booking:details", slot_id=attempt.slot.pk)
+        week, error, status = attempt.week or week, attempt.error, attempt.status
     context = {
         "topic": topic,
         "category": category,
@@ -232,60 +207,3 @@ def times(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
 
 def unbookable_message() -> str:
     return _("This time cannot be booked any more. Please choose another time.")
-
-
-def too_many_attempts_message() -> str:
-    return _(
-        "You have tried to hold times too often in a short while. "
-        "Please wait a few minutes and try again."
-    )
-
-
-def hold_time(
-    request: HtmxHttpRequest,
-    options: PickerOptions,
-    *,
-    start: datetime,
-    employees: list[Employee],
-    now: datetime,
-    replacing: TimeSlot | None = None,
-) -> TimeSlot:
-    """Hold the chosen time for this browser, trying each free employee in turn.
-
-    Raises BookingErrors whose messages are written for the customer.
-    """
-    if start <= now:
-        raise SlotUnavailable(_("This time has already passed. Please choose a later time."))
-    candidates = hold_candidates(options, start=start, now=now)
-    if not candidates:
-        raise SlotUnavailable(
-            _("This time is not available. Please choose one of the times shown.")
-        )
-    by_id = {e.pk: e for e in employees}
-    for candidate in candidates:
-        try:
-            slot, _created = services.time_slot_reserve(
-                holder=holder_for(request),
-                start=candidate.start,
-                end=candidate.end,
-                employee=by_id.get(candidate.employee_id),
-                topic=options.topic,
-                meeting_type=options.meeting_type,
-                max_active_holds=settings.BOOKME_MAX_ACTIVE_HOLDS,
-                replacing=replacing,
-                now=now,
-            )
-        except SlotUnavailable:
-            continue  # someone was quicker; the next employee free at that time may do
-        except LimitReached:
-            raise LimitReached(
-                _(
-                    "You are already holding %(count)s times. Confirm or release one of them "
-                    "before choosing another, or wait until they expire."
-                )
-                % {"count": settings.BOOKME_MAX_ACTIVE_HOLDS}
-            ) from None
-        except BookingError:
-            raise SlotUnavailable(_("This time cannot be booked. Please choose another.")) from None
-        return slot
-    raise SlotUnavailable(_("Someone else has just taken this time. Please choose another one."))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
@@ -19,22 +18,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from booking import services
 from booking.errors import BookingError, HoldExpired, InvalidState, LimitReached, SlotUnavailable
-from booking.forms import ANY_EMPLOYEE, HoldForm, topic_employees
+from booking.forms import ANY_EMPLOYEE, topic_employees
 from booking.models import Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
-from booking.views.flow import hold_time, parse_week, too_many_attempts_message
+from booking.views.flow import parse_week
+from booking.views.holds import hold_again, hold_pressed_time, hold_was_released
 from booking.views.picker import PickerOptions, build_week
 from booking.web import (
     HoldInfo,
     HtmxHttpRequest,
     held_slot_or_404,
-    hold_attempt_allowed,
     hold_info,
-    holder_for,
     mark_done,
     meeting_or_404,
     meeting_zone,
     query_string,
-    remember_hold,
     render_page,
     slot_zone,
 )
@@ -161,41 +158,19 @@ def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     if not can_change(meeting, now):
         error, status = too_late_message(meeting), 409
     elif request.method == "POST":
-        hold_form = HoldForm(request.POST)
-        if hold_form.is_valid():
-            start = hold_form.cleaned_data["start"]
-            week = start.astimezone(options.zone).date()
-        if not hold_attempt_allowed(request):
-            error, status = too_many_attempts_message(), 429
-        elif not hold_form.is_valid():
-            error, status = hold_form.errors["start"][0], 400
-        elif start == meeting.start and (options.employee in (None, meeting.employee)):
-            error, status = _("This is the time your meeting already has."), 400
-        else:
-            try:
-                slot = hold_time(
-                    request,
-                    options,
-                    start=start,
-                    employees=topic_employees(meeting.topic),
-                    now=now,
-                    replacing=meeting.time_slot,
-                )
-            except BookingError as e:
-                error, status = e.message, e.status
-            else:
-                remember_hold(
-                    request,
-                    HoldInfo(
-                        slot_id=slot.pk,
-                        meeting_type=meeting.meeting_type,
-                        category_id=meeting.customer_category_id,
-                        location_id=options.location.pk if options.location else None,
-                        employee_choice=employee_value,
-                        reschedule=meeting.reference,
-                    ),
-                )
-                return redirect("booking:reschedule_confirm", reference=reference, slot_id=slot.pk)
+        attempt = hold_pressed_time(
+            request,
+            options,
+            employees=topic_employees(meeting.topic),
+            employee_choice=employee_value,
+            now=now,
+            moving=meeting,
+        )
+        if attempt.slot is not None:
+            return redirect(
+                "booking:reschedule_confirm", reference=reference, slot_id=attempt.slot.pk
+            )
+        week, error, status = attempt.week or week, attempt.error, attempt.status
     context = {
         **meeting_context(request, meeting),
         "error": error,
@@ -280,21 +255,17 @@ def move_meeting(
     except HoldExpired:
         pass
     except InvalidState:
-        new_slot.refresh_from_db()
-        if new_slot.status != TimeSlotStatus.CANCELLED:
+        if not hold_was_released(new_slot):
             raise InvalidState(_("This meeting can no longer be moved.")) from None
     except BookingError:
         raise InvalidState(too_late_message(meeting)) from None
     try:
         with transaction.atomic():
-            again, _created = services.time_slot_reserve(
-                holder=holder_for(request),
-                start=new_slot.start,
-                end=new_slot.end,
-                employee=new_slot.employee,
+            again = hold_again(
+                request,
+                new_slot,
                 topic=meeting.topic,
                 meeting_type=meeting.meeting_type,
-                max_active_holds=settings.BOOKME_MAX_ACTIVE_HOLDS,
                 replacing=meeting.time_slot,
             )
             return services.meeting_reschedule(

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from booking import services
@@ -106,3 +108,23 @@ def test_my_meetings_queries_do_not_grow_with_meetings(
     with django_assert_max_num_queries(6):
         response = client.get(reverse("booking:my_meetings"))
     assert response.content.decode().count("/m/") == 3
+
+
+def test_my_schedule_queries_do_not_grow_with_meetings(client, bank, carla):
+    """One meeting or five, each with answers and a room: the schedule costs the same queries."""
+    bank.alice.user = carla
+    bank.alice.save()
+    client.force_login(carla)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("booking:my_schedule"))
+        assert response.status_code == 200
+        return len(queries)
+
+    physical = {"meeting_type": "physical", "location": bank.world.location.pk}
+    book(client, bank, **physical)
+    one = count()
+    for days in (1, 2, 7, 8):
+        book(client, bank, TUESDAY_TEN + timedelta(days=days), **physical)
+    assert count() == one

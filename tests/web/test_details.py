@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from booking import services
 from booking.models import Customer, Meeting, MeetingAnswer, TimeSlot, TimeSlotStatus
 from booking.web import SESSION_DRAFT
 from tests.web.conftest import (
@@ -324,3 +325,53 @@ def test_htmx_confirm_conflict_swaps_the_form_with_the_message(client, bank, fro
     assert response.status_code == 409
     assert html.lstrip().startswith('<form id="details-form"')
     assert "the time is no longer free" in html
+
+
+def test_hold_released_meanwhile_is_taken_again_when_the_time_is_still_free(client, bank, held):
+    """The hold was given back (from another tab, say) but the time is free: confirming books it."""
+    services.time_slot_release(time_slot_id=held, holder=TimeSlot.objects.get(pk=held).holder)
+    response = confirm(client, bank, held)
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.start == TUESDAY_TEN
+    assert meeting.time_slot_id != held
+    assert TimeSlot.objects.get(pk=held).status == TimeSlotStatus.CANCELLED
+
+
+def test_expired_hold_while_holding_too_many_other_times_says_so(client, bank, frozen_clock):
+    """The hold ran out and the browser now holds three other times: nothing is booked and
+    the message says how to go on."""
+    slot_id = held_slot_id(hold(client, bank.topic))
+    frozen_clock.shift(timedelta(minutes=20))
+    for hours in (2, 3, 4):
+        assert hold(client, bank.topic, TUESDAY_TEN + timedelta(hours=hours)).status_code == 302
+    response = confirm(client, bank, slot_id)
+    assert response.status_code == 429
+    assert "Your hold on this time expired and you are holding other times." in (
+        response.content.decode()
+    )
+    assert not Meeting.objects.exists()
+
+
+def test_overlong_email_is_a_field_error_not_a_crash(client, bank, held):
+    """An address the form's check accepts but the customer record cannot store (over 254
+    characters) is a field error on the same page; nothing is booked."""
+    email = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"  # 312 characters
+    response = confirm(client, bank, held, email=email)
+    assert response.status_code == 200
+    assert "Ensure this value has at most 254 characters" in response.content.decode()
+    assert not Meeting.objects.exists()
+    assert TimeSlot.objects.get(pk=held).status == TimeSlotStatus.RESERVED
+
+
+def test_kept_details_are_only_the_forms_own_fields(client, bank, frozen_clock):
+    """After a lost time the entered details are kept for the next try, but nothing else
+    that was posted ends up in the session."""
+    slot_id = held_slot_id(hold(client, bank.topic, employee=str(bank.alice.pk)))
+    frozen_clock.shift(timedelta(minutes=20))
+    existing_meeting(bank, employee=bank.alice, start=TUESDAY_TEN)
+    confirm(client, bank, slot_id, name="Gina Kept", junk="x" * 1000)
+    draft = client.session[SESSION_DRAFT]
+    assert draft["name"] == "Gina Kept"
+    assert draft[f"answer_{bank.topic.information_questions.get().pk}"] == "A new home"
+    assert "junk" not in draft and "csrfmiddlewaretoken" not in draft

@@ -180,3 +180,18 @@ def test_htmx_header_token_passes_csrf(bank):
         headers={"X-CSRFToken": token},
     )
     assert response.status_code == 302
+
+
+def test_time_at_the_ends_of_the_calendar_is_refused_with_a_message(client, bank):
+    """A tampered time in year 1 or 9999 (where changing its zone overflows) is a 400."""
+    for value in (
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:00:00-05:00",
+        "9999-12-31T20:00:00+00:00",
+    ):
+        response = client.post(
+            reverse("booking:times", args=[bank.topic.pk]),
+            {"type": "online", "employee": "any", "start": value},
+        )
+        assert_refused(response, 400, "Please choose one of the times shown.")
+    assert not TimeSlot.objects.exists()

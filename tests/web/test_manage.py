@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from booking import services
 from booking.models import Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
 from tests.web.conftest import TUESDAY_TEN, book, existing_meeting
 
@@ -280,3 +281,69 @@ def test_choose_another_time_while_moving_releases_the_new_hold(client, meeting)
     meeting.refresh_from_db()
     assert meeting.start == TUESDAY_TEN
     assert meeting.time_slot.status == TimeSlotStatus.BOOKED
+
+
+def test_reschedule_with_a_hold_released_meanwhile_still_moves_when_free(client, meeting):
+    """The new time's hold was given back (from another tab, say) but the time is free:
+    the move goes through on a new hold of the same time."""
+    new_slot_id = slot_id_from(hold_new_time(client, meeting))
+    new_slot = TimeSlot.objects.get(pk=new_slot_id)
+    services.time_slot_release(time_slot_id=new_slot_id, holder=new_slot.holder)
+    response = client.post(url("reschedule_confirm", meeting, new_slot_id))
+    assert response["Location"] == url("manage", meeting)
+    meeting.refresh_from_db()
+    assert meeting.start == WEDNESDAY_TEN
+    assert meeting.time_slot_id != new_slot_id
+    assert meeting.time_slot.status == TimeSlotStatus.BOOKED
+
+
+def test_reschedule_with_an_expired_hold_while_holding_too_many_times(
+    client, bank, meeting, frozen_clock
+):
+    """The new time's hold ran out and the browser holds three other times: the meeting
+    keeps its time, with a message."""
+    new_slot_id = slot_id_from(hold_new_time(client, meeting))
+    frozen_clock.shift(timedelta(minutes=20))
+    for hours in (2, 3, 4):
+        hold_new_time(client, meeting, WEDNESDAY_TEN + timedelta(hours=hours))
+    response = client.post(url("reschedule_confirm", meeting, new_slot_id))
+    assert response.status_code == 409
+    assert "Your hold on the new time expired and it is no longer free." in (
+        response.content.decode()
+    )
+    meeting.refresh_from_db()
+    assert meeting.start == TUESDAY_TEN
+
+
+def test_reschedule_to_a_time_at_the_ends_of_the_calendar_is_refused(client, meeting):
+    """A tampered new time in year 1 or 9999 is a 400 with a message; the meeting stays."""
+    for value in ("0001-01-01T00:00:00+05:00", "9999-12-31T20:00:00+00:00"):
+        response = client.post(url("reschedule", meeting), {"start": value})
+        assert response.status_code == 400
+        assert "Please choose one of the times shown." in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.start == TUESDAY_TEN
+
+
+@pytest.mark.parametrize("name", ["cancel", "reschedule"])
+def test_manage_posts_without_csrf_token_are_refused(meeting, name):
+    """CSRF: cancelling or holding a new time without the token is a 403 and changes nothing."""
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(url(name, meeting), {"start": WEDNESDAY_TEN.isoformat()})
+    assert response.status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CONFIRMED
+    assert TimeSlot.objects.count() == 1
+
+
+def test_moving_and_releasing_without_csrf_token_are_refused(bank, meeting):
+    """CSRF: confirming the move or giving the new time back needs the token too."""
+    browser = Client(enforce_csrf_checks=True)
+    html = browser.get(url("reschedule", meeting)).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    new_slot_id = slot_id_from(hold_new_time(browser, meeting, csrfmiddlewaretoken=token))
+    assert browser.post(url("reschedule_confirm", meeting, new_slot_id)).status_code == 403
+    assert browser.post(reverse("booking:release", args=[new_slot_id])).status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.start == TUESDAY_TEN
+    assert TimeSlot.objects.get(pk=new_slot_id).status == TimeSlotStatus.RESERVED

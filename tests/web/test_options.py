@@ -128,3 +128,12 @@ def test_htmx_refresh_narrows_employees_to_the_chosen_branch(client, world):
     assert "Erik" in html
     assert "Alice" not in html and "Bob" not in html
     assert "errorlist" not in html and "field-error" not in html
+
+
+def test_category_that_is_not_a_plain_number_is_404(client, bank):
+    """A tampered category such as "²" (a digit to Python, not a number) is a 404, not a 500."""
+    for name in ("booking:options", "booking:times"):
+        url = reverse(name, args=[bank.topic.pk])
+        for value in ("²", "1²", "-1", " 1"):
+            response = client.get(url, {"category": value, "type": "online", "employee": "any"})
+            assert response.status_code == 404, (name, value)
