@@ -118,21 +118,46 @@ def slot_zone(slot: TimeSlot) -> ZoneInfo:
 
 
 def hold_attempt_allowed(request: HttpRequest) -> bool:
-    """Count one hold attempt for this session; False once it is over the limit.
+    """Count one hold attempt for this session and this client address; False once
+    either is over its limit.
 
-    A fixed window in the default cache: BOOKME_HOLD_ATTEMPTS per
-    BOOKME_HOLD_ATTEMPT_WINDOW seconds, counted from the first attempt.
+    The session limit is the one customers meet; the address limit is what stops a
+    bot that drops its cookies (a new session each time) from hoarding the calendar.
+    It is higher, because an office behind one address books for many people.
+    Fixed windows in the default cache, counted from the first attempt.
     """
     holder_for(request)  # makes sure the session has a key
-    key = f"bookme:hold-attempts:{request.session.session_key}"
     window = settings.BOOKME_HOLD_ATTEMPT_WINDOW
+    by_session = _count_attempt(f"bookme:hold-attempts:{request.session.session_key}", window)
+    by_address = _count_attempt(f"bookme:hold-attempts-ip:{client_address(request)}", window)
+    return (
+        by_session <= settings.BOOKME_HOLD_ATTEMPTS
+        and by_address <= settings.BOOKME_HOLD_ATTEMPTS_PER_ADDRESS
+    )
+
+
+def _count_attempt(key: str, window: int) -> int:
     cache.add(key, 0, timeout=window)
     try:
-        attempts = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window)
-        attempts = 1
-    return attempts <= settings.BOOKME_HOLD_ATTEMPTS
+        return 1
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address; behind BOOKME_TRUSTED_PROXIES proxies, the one they saw.
+
+    X-Forwarded-For is only believed as far as our own proxies wrote it: its
+    left-hand entries are whatever the client chose to send.
+    """
+    proxies = settings.BOOKME_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def render_page(

@@ -172,6 +172,10 @@ BOOKME_MAX_SEARCH_DAYS = env_int("BOOKME_MAX_SEARCH_DAYS", 31, minimum=1)
 # A browser session may try to hold a time this many times per window (anti-hoarding).
 BOOKME_HOLD_ATTEMPTS = env_int("BOOKME_HOLD_ATTEMPTS", 10, minimum=1)
 BOOKME_HOLD_ATTEMPT_WINDOW = env_int("BOOKME_HOLD_ATTEMPT_WINDOW_SECONDS", 600, minimum=1)
+# ... and per client address, whatever the session (a bot can drop its cookies).
+BOOKME_HOLD_ATTEMPTS_PER_ADDRESS = env_int("BOOKME_HOLD_ATTEMPTS_PER_ADDRESS", 30, minimum=1)
+# How many reverse proxies in front of us append to X-Forwarded-For (0: use REMOTE_ADDR).
+BOOKME_TRUSTED_PROXIES = env_int("BOOKME_TRUSTED_PROXIES", 0, minimum=0)
 BOOKME_MAX_ACTIVE_HOLDS = env_int("BOOKME_MAX_ACTIVE_HOLDS", 3, minimum=1)
 # Absolute links in emails and invites (manage links) start with this address.
 BOOKME_SITE_URL = env_str("BOOKME_SITE_URL", default="http://127.0.0.1:8000")

@@ -140,6 +140,35 @@ def test_hold_attempts_are_rate_limited_per_session(client, bank, settings):
     assert hold(Client(), bank.topic, TUESDAY_TEN).status_code == 302
 
 
+def test_a_bot_that_drops_its_cookies_is_limited_by_its_address(bank, settings):
+    """A new session per attempt resets the session limit, not the one per address."""
+    settings.BOOKME_HOLD_ATTEMPTS = 2
+    settings.BOOKME_HOLD_ATTEMPTS_PER_ADDRESS = 4
+    for hours in range(4):  # four fresh "browsers" from one address
+        assert hold(Client(), bank.topic, TUESDAY_TEN + timedelta(hours=hours)).status_code == 302
+    response = hold(Client(), bank.topic, TUESDAY_TEN + timedelta(hours=5))
+    assert_refused(response, 429, "You have tried to hold times too often in a short while.")
+    assert TimeSlot.objects.count() == 4
+    # Someone else, from another address, is not affected.
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert hold(other, bank.topic, TUESDAY_TEN + timedelta(hours=5)).status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(rf, settings):
+    """Only the entries our own proxies appended are believed, not what a client sent."""
+    from booking.web import client_address
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    settings.BOOKME_TRUSTED_PROXIES = 0
+    assert client_address(request) == "10.0.0.2"
+    settings.BOOKME_TRUSTED_PROXIES = 1
+    assert client_address(request) == "203.0.113.9"
+    settings.BOOKME_TRUSTED_PROXIES = 2
+    assert client_address(request) == "6.6.6.6"
+    settings.BOOKME_TRUSTED_PROXIES = 3  # fewer entries than proxies: not believable
+    assert client_address(request) == "10.0.0.2"
+
+
 def test_rate_limit_window_passes(client, bank, settings, frozen_clock):
     """The limit is per window: once it has passed, holding works again."""
     settings.BOOKME_HOLD_ATTEMPTS = 1
