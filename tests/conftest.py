@@ -41,6 +41,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.longrepr = f"{mark} test was skipped but {variable}=1 requires it to run"
 
 
+_ran_marks: set[str] = set()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        _ran_marks.update(mark for mark in REQUIRED_MARKS if mark in report.keywords)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A required part that was not even collected fails the run as well."""
+    missing = [
+        mark
+        for mark, variable in REQUIRED_MARKS.items()
+        if os.environ.get(variable) == "1" and mark not in _ran_marks
+    ]
+    if missing and exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"FAILED: no {', '.join(missing)} test passed, but CI requires them"
+            )
+        session.exitstatus = 1
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
     for item in items:
