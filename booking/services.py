@@ -153,7 +153,13 @@ def time_slot_reserve(
                     f"group:{topic.pk}:{employee_id}:{slot.room_id}:{start.isoformat()}"
                 )
                 time_slot.seat = _next_seat(time_slot.session_key, capacity=topic.capacity)
-            time_slot.full_clean(validate_unique=False, validate_constraints=False)
+            # The employee, room and topic were just read: re-checking that they exist would
+            # cost a query each; the foreign keys still guard them.
+            time_slot.full_clean(
+                exclude=["employee", "room", "topic"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
             time_slot.save()
     except (IntegrityError, OperationalError, SlotUnavailable) as exc:
         # Lost a race: another transaction took the time (exclusion constraint or seat)
@@ -302,9 +308,8 @@ def meeting_create(
         raise InvalidState("This time slot already has a meeting.", field="time_slot")
     if meeting_type not in topic.meeting_types:
         raise InvalidRequest(f"{topic} cannot be held as {meeting_type!r}.", field="meeting_type")
-    if slot.employee_id is not None and slot.employee_id not in {
-        e.pk for e in topic.employees.all()
-    }:
+    # One row, not every employee of the topic: the check must not grow with the staff.
+    if slot.employee_id is not None and not topic.employees.filter(pk=slot.employee_id).exists():
         raise InvalidRequest(f"This employee does not hold {topic}.", field="employee")
     if meeting_type == MeetingType.PHYSICAL and topic.requires_room and slot.room_id is None:
         raise InvalidRequest("An in-person meeting on this topic needs a room.", field="room")
@@ -340,7 +345,13 @@ def meeting_create(
         owner=holder,
         language=language,
     )
-    meeting.full_clean(validate_unique=False, validate_constraints=False)
+    # The slot (locked above), topic, customer and category are objects in hand: their
+    # existence needs no query each; the foreign keys still guard them.
+    meeting.full_clean(
+        exclude=["time_slot", "topic", "customer", "customer_category"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     meeting.save()
     MeetingAnswer.objects.bulk_create(
         MeetingAnswer(meeting=meeting, question=q, question_text=q.text, answer=given.get(q.pk, ""))

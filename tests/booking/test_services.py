@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from booking import services
 from booking.errors import (
@@ -300,6 +302,43 @@ class TestMeetingCreate:
                 meeting_type="phone",
             )
         assert error.value.field == "meeting_type"
+
+    def test_a_topic_the_slots_employee_does_not_hold_is_refused(self, world):
+        """The slot is Alice's; a topic only Bob holds cannot be put on it."""
+        slot = reserve(world)
+        services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
+        bobs = factories.topic(employees=[world.bob], physical=False)
+        with pytest.raises(InvalidRequest) as error:
+            services.meeting_create(
+                time_slot_id=slot.pk,
+                holder="session:a",
+                topic=bobs,
+                customer=customer(),
+                meeting_type="online",
+            )
+        assert error.value.field == "employee"
+        assert not Meeting.objects.exists()
+
+    def test_creating_a_meeting_stays_within_its_query_budget(self, world):
+        """Lock the slot, check it, the topic's rules and its employee, save: 8 queries at most.
+
+        The objects in hand are not re-read to validate their foreign keys, and the
+        employee check reads one row, not every employee of the topic."""
+        world.topic.employees.add(*[factories.employee(location=world.location) for _ in range(5)])
+        slot = reserve(world)
+        services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
+        who = customer()
+        with CaptureQueriesContext(connection) as queries:
+            services.meeting_create(
+                time_slot_id=slot.pk,
+                holder="session:a",
+                topic=world.topic,
+                customer=who,
+                meeting_type="online",
+            )
+        assert len(queries.captured_queries) <= 8, [q["sql"] for q in queries.captured_queries]
+        employee_reads = [q["sql"] for q in queries if "config_data_employee" in q["sql"]]
+        assert all("LIMIT 1" in sql for sql in employee_reads), employee_reads
 
 
 class TestCancelAndReschedule:
