@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from booking.models import TimeSlot, TimeSlotStatus
 from tests.api.helpers import Caller, issue_token, make_application, reserve_body
+from tests.concurrency import race
 
 THREADS = 8
 RESERVE = "/api/bookme/time-slots/reserve"
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls at once, each in its own thread with its own connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def clients(count: int) -> list[Caller]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,31 +10,16 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from booking import services
 from booking.errors import SlotUnavailable
 from booking.models import TimeSlot, TimeSlotStatus
+from tests.concurrency import race
 
 TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)  # Tuesday 10:00 Copenhagen
 NOW = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
 THREADS = 8
 
 
-def race(calls):
-    """Run the calls at the same moment in threads; return (successes, conflicts, other errors)."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+def outcomes(calls):
+    """Race the calls; return (successes, conflicts, other errors)."""
+    results = race(calls)
     wins = [r for r in results if isinstance(r, tuple)]
     conflicts = [r for r in results if isinstance(r, SlotUnavailable)]
     other = [r for r in results if r not in wins and r not in conflicts]
@@ -60,7 +44,7 @@ def test_many_threads_reserving_the_same_slot_exactly_one_wins(world):
         reserve_call(world, f"session:{n}", TEN, TEN + timedelta(hours=1), world.topic)
         for n in range(THREADS)
     ]
-    wins, conflicts, other = race(calls)
+    wins, conflicts, other = outcomes(calls)
     assert other == []
     assert (len(wins), len(conflicts)) == (1, THREADS - 1)
     assert TimeSlot.objects.filter(status=TimeSlotStatus.RESERVED).count() == 1
@@ -80,7 +64,7 @@ def test_overlapping_but_different_intervals_exactly_one_wins(world):
         )
         for n in range(THREADS)
     ]
-    wins, conflicts, other = race(calls)
+    wins, conflicts, other = outcomes(calls)
     assert other == []
     assert (len(wins), len(conflicts)) == (1, THREADS - 1)
     assert not TimeSlot.objects.double_booked().exists()
@@ -103,7 +87,7 @@ def test_the_same_room_cannot_be_taken_by_two_employees_at_once(world):
         )
         for n, e in enumerate([world.alice, world.bob] * 3)
     ]
-    wins, conflicts, other = race(calls)
+    wins, conflicts, other = outcomes(calls)
     assert other == []
     assert len(wins) == 1
     assert not TimeSlot.objects.double_booked().exists()
@@ -122,7 +106,7 @@ def test_racing_retries_with_one_token_all_get_the_same_hold(world):
             now=NOW,
         )
     ] * THREADS
-    wins, conflicts, other = race(calls)
+    wins, conflicts, other = outcomes(calls)
     assert (conflicts, other) == ([], [])
     assert sorted(created for _, created in wins) == [False] * (THREADS - 1) + [True]
     assert len({slot.pk for slot, _ in wins}) == 1

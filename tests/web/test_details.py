@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from booking import services
 from booking.models import Customer, Meeting, MeetingAnswer, TimeSlot, TimeSlotStatus
 from booking.web import SESSION_DRAFT
+from tests.concurrency import race
 from tests.web.conftest import (
     TUESDAY_TEN,
     answers_for,
@@ -198,24 +197,14 @@ def test_concurrent_double_submit_creates_exactly_one_meeting(bank):
     browser = Client()
     slot_id = held_slot_id(hold(browser, bank.topic))
     cookie = browser.cookies
-    barrier = threading.Barrier(2)
-    results: list[str] = []
 
-    def submit() -> None:
+    def submit() -> str:
         tab = Client()
         tab.cookies = cookie
-        barrier.wait()
-        try:
-            response = confirm(tab, bank, slot_id)
-            results.append(response["Location"] if response.status_code == 302 else "")
-        finally:
-            connection.close()
+        response = confirm(tab, bank, slot_id)
+        return response["Location"] if response.status_code == 302 else ""
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race([submit, submit])
     meeting = Meeting.objects.get()
     assert results == [reverse("booking:confirmed", args=[meeting.reference])] * 2
     assert Customer.objects.count() == 1
