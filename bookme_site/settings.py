@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "booking.api.middleware.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "bookme_site.urls"

@@ -85,3 +85,31 @@ def test_unknown_contexts_are_refused_at_import_time():
     """A typo in @domain_errors("...") fails loudly when the module loads, not at run time."""
     with pytest.raises(KeyError):
         errors.domain_errors("no-such-context")
+
+
+@pytest.mark.parametrize("path", ["/api/no-such-thing", "/api/bookme/nothing/here", "/api/bookme/"])
+def test_an_unknown_path_under_the_api_answers_in_the_error_shape(caller, path):
+    """Not Django's HTML page: a JSON 404 like every other API error."""
+    response = caller.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["parameter"] is None
+    assert "/api/docs" in response.json()["message"]
+
+
+def test_a_wrong_method_answers_in_the_error_shape_and_says_what_is_allowed(caller):
+    """DELETE on the topic list is a JSON 405 that keeps the Allow header."""
+    response = caller.http.delete("/api/bookme/meeting-topics", headers=caller.headers)
+    assert response.status_code == 405
+    assert response.json() == {
+        "message": "Method not allowed for this endpoint.",
+        "parameter": None,
+    }
+    assert "GET" in response["Allow"]
+
+
+def test_pages_outside_the_api_keep_their_html_404(client, db):
+    """The website's own 404 page is untouched."""
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
