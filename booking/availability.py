@@ -196,17 +196,13 @@ def location_open_spans(location: LocationCalendar, start: datetime, end: dateti
     return subtract(open_spans, closed_spans(location.closed_dates, location.zone, days))
 
 
-def busy_spans(busy: Iterable[Busy], rules: SlotRules, *, except_session: str = "") -> list[Span]:
+def busy_spans(busy: Iterable[Busy], rules: SlotRules) -> list[Span]:
     """Busy time widened so that a candidate's own buffers are accounted for.
 
     A candidate [t, t+d) blocks [t-before, t+d+after); that meets a busy [s, e)
     exactly when [t, t+d) meets [s-after, e+before).
     """
-    return merge(
-        (b.start - rules.buffer_after, b.end + rules.buffer_before)
-        for b in busy
-        if not except_session or b.session_key != except_session
-    )
+    return merge((b.start - rules.buffer_after, b.end + rules.buffer_before) for b in busy)
 
 
 # --- free time per resource ---------------------------------------------------------------

@@ -270,9 +270,6 @@ class TimeSlot(models.Model):
                 {"end": _("A time slot can block at most two days, buffers included.")}
             )
 
-    def is_held_by(self, holder: str) -> bool:
-        return self.holder == holder
-
     def hold_is_live(self, now: datetime) -> bool:
         return (
             self.status == TimeSlotStatus.RESERVED

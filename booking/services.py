@@ -31,6 +31,7 @@ from booking.errors import (
 )
 from booking.models import (
     LONGEST_BLOCK,
+    OCCUPYING_STATUSES,
     BookedBy,
     Customer,
     Meeting,
@@ -204,9 +205,9 @@ def _replay(
 
 def _next_seat(session_key: str, *, capacity: int | None = None) -> int:
     taken = set(
-        TimeSlot.objects.filter(
-            session_key=session_key, status__in=[TimeSlotStatus.RESERVED, TimeSlotStatus.BOOKED]
-        ).values_list("seat", flat=True)
+        TimeSlot.objects.filter(session_key=session_key, status__in=OCCUPYING_STATUSES).values_list(
+            "seat", flat=True
+        )
     )
     if capacity is None:
         return (max(taken) if taken else 0) + 1
@@ -440,11 +441,3 @@ def meeting_reschedule(
         partial(emails.meeting_rescheduled, meeting.pk, previous_start=previous_start)
     )
     return meeting
-
-
-def active_holds_count(*, holder: str, now: datetime) -> int:
-    return (
-        TimeSlot.objects.held_by(holder)
-        .filter(status=TimeSlotStatus.RESERVED, expires_at__gt=now)
-        .count()
-    )
