@@ -149,3 +149,21 @@ def meeting(
         now=now,
         **kwargs,
     )
+
+
+def reschedule(
+    meeting: Meeting, *, start: datetime, holder: str = "session:factory", **kwargs
+) -> Meeting:
+    """Move a meeting the real way: hold the new time, then reschedule onto it."""
+    slot, _ = services.time_slot_reserve(
+        holder=holder,
+        start=start,
+        end=start + (meeting.end - meeting.start),
+        employee=meeting.employee,
+        topic=meeting.topic,
+        meeting_type=meeting.meeting_type,
+        **kwargs,
+    )
+    return services.meeting_reschedule(
+        meeting_id=meeting.pk, new_time_slot_id=slot.pk, holder=holder, **kwargs
+    )

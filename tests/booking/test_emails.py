@@ -151,18 +151,8 @@ class TestChanges:
         """A moved meeting: both are told, with the old and the new time, same UID, SEQUENCE 1."""
         meeting = book()
         mail.outbox.clear()
-        slot, _ = services.time_slot_reserve(
-            holder="session:factory",
-            start=TEN + 3 * HOUR,
-            end=TEN + 4 * HOUR,
-            employee=meeting.employee,
-            topic=meeting.topic,
-            meeting_type="online",
-        )
         with django_capture_on_commit_callbacks(execute=True):
-            services.meeting_reschedule(
-                meeting_id=meeting.pk, new_time_slot_id=slot.pk, holder="session:factory"
-            )
+            factories.reschedule(meeting, start=TEN + 3 * HOUR)
         customer = by_recipient("carla@example.com")
         assert customer.subject == "Moved: Mortgage, now on 2 June 2026"
         assert "Your meeting on 2 June 2026 at 10:00 has been moved." in customer.body

@@ -199,17 +199,7 @@ class TestChanges:
     def test_reschedule_keeps_the_uid_and_raises_the_sequence(self, meeting):
         """A moved meeting updates the same calendar event: same UID, higher SEQUENCE."""
         before = parse(meeting_calendar(meeting))
-        new_slot, _ = services.time_slot_reserve(
-            holder="session:factory",
-            start=TEN + 2 * HOUR,
-            end=TEN + 3 * HOUR,
-            employee=meeting.employee,
-            topic=meeting.topic,
-            meeting_type="online",
-        )
-        moved = services.meeting_reschedule(
-            meeting_id=meeting.pk, new_time_slot_id=new_slot.pk, holder="session:factory"
-        )
+        moved = factories.reschedule(meeting, start=TEN + 2 * HOUR)
         after = parse(meeting_calendar(moved))
         assert after.vevent.uid.value == before.vevent.uid.value == meeting.ical_uid
         assert int(after.vevent.sequence.value) == 1 > int(before.vevent.sequence.value)
@@ -233,17 +223,7 @@ class TestChanges:
     def test_reschedule_then_cancel_keeps_rising(self, meeting):
         """Every change raises the SEQUENCE: 0, then 1 (moved), then 2 (cancelled)."""
         sequences = [int(parse(meeting_calendar(meeting)).vevent.sequence.value)]
-        slot, _ = services.time_slot_reserve(
-            holder="session:factory",
-            start=TEN + 4 * HOUR,
-            end=TEN + 5 * HOUR,
-            employee=meeting.employee,
-            topic=meeting.topic,
-            meeting_type="online",
-        )
-        meeting = services.meeting_reschedule(
-            meeting_id=meeting.pk, new_time_slot_id=slot.pk, holder="session:factory"
-        )
+        meeting = factories.reschedule(meeting, start=TEN + 4 * HOUR)
         sequences.append(int(parse(meeting_calendar(meeting)).vevent.sequence.value))
         meeting = services.meeting_cancel(meeting_id=meeting.pk)
         sequences.append(int(parse(meeting_calendar(meeting)).vevent.sequence.value))
