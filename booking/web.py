@@ -13,13 +13,14 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
 
+from booking import ratelimit
 from booking.models import Meeting, TimeSlot
+from booking.ratelimit import client_address
 
 SESSION_HOLDS = "bookme_holds"
 SESSION_DRAFT = "bookme_details_draft"
@@ -124,40 +125,20 @@ def hold_attempt_allowed(request: HttpRequest) -> bool:
     The session limit is the one customers meet; the address limit is what stops a
     bot that drops its cookies (a new session each time) from hoarding the calendar.
     It is higher, because an office behind one address books for many people.
-    Fixed windows in the default cache, counted from the first attempt.
     """
     holder_for(request)  # makes sure the session has a key
     window = settings.BOOKME_HOLD_ATTEMPT_WINDOW
-    by_session = _count_attempt(f"bookme:hold-attempts:{request.session.session_key}", window)
-    by_address = _count_attempt(f"bookme:hold-attempts-ip:{client_address(request)}", window)
-    return (
-        by_session <= settings.BOOKME_HOLD_ATTEMPTS
-        and by_address <= settings.BOOKME_HOLD_ATTEMPTS_PER_ADDRESS
+    by_session = ratelimit.hit(
+        f"hold-attempts:{request.session.session_key}",
+        limit=settings.BOOKME_HOLD_ATTEMPTS,
+        window=window,
     )
-
-
-def _count_attempt(key: str, window: int) -> int:
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address; behind BOOKME_TRUSTED_PROXIES proxies, the one they saw.
-
-    X-Forwarded-For is only believed as far as our own proxies wrote it: its
-    left-hand entries are whatever the client chose to send.
-    """
-    proxies = settings.BOOKME_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    by_address = ratelimit.hit(
+        f"hold-attempts-ip:{client_address(request)}",
+        limit=settings.BOOKME_HOLD_ATTEMPTS_PER_ADDRESS,
+        window=window,
+    )
+    return by_session.allowed and by_address.allowed
 
 
 def render_page(

@@ -156,7 +156,7 @@ def test_a_bot_that_drops_its_cookies_is_limited_by_its_address(bank, settings):
 
 def test_behind_a_trusted_proxy_the_forwarded_address_counts(rf, settings):
     """Only the entries our own proxies appended are believed, not what a client sent."""
-    from booking.web import client_address
+    from booking.ratelimit import client_address
 
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
     settings.BOOKME_TRUSTED_PROXIES = 0

@@ -1,0 +1,67 @@
+"""Fixed-window rate limits in the default cache, shared by the website and the API.
+
+The default cache is the one place every limit lives: per process without REDIS_URL,
+shared by every app instance with it, so a limit holds however many instances run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Window:
+    """The state of one limit after counting a hit."""
+
+    limit: int
+    count: int
+    reset_after: int  # seconds until the window starts again
+
+    @property
+    def allowed(self) -> bool:
+        return self.count <= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.count, 0)
+
+
+def hit(key: str, *, limit: int, window: int) -> Window:
+    """Count one hit on `key` in its current window of `window` seconds.
+
+    The window is aligned to the clock (its number is part of the key), so every
+    process agrees on when it ends without storing a start time.
+    """
+    now = time.time()
+    number = math.floor(now / window)
+    bucket = f"bookme:rl:{key}:{number}"
+    # add() is atomic in every backend: the first hit of a window creates the counter.
+    cache.add(bucket, 0, timeout=window + 1)
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # evicted between add and incr
+        cache.set(bucket, 1, timeout=window + 1)
+        count = 1
+    reset_after = max(math.ceil((number + 1) * window - now), 1)
+    return Window(limit=limit, count=count, reset_after=reset_after)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address; behind BOOKME_TRUSTED_PROXIES proxies, the one they saw.
+
+    X-Forwarded-For is only believed as far as our own proxies wrote it: its
+    left-hand entries are whatever the client chose to send.
+    """
+    proxies = settings.BOOKME_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
