@@ -5,8 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-# Development server settings; production reads the real environment instead.
-DEV_ENV := DEBUG=1
 
 .PHONY: run test install install-dev migrate demo lint format check-deploy clean browser-js browser-deps
 
@@ -26,14 +24,19 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-migrate: install
-	$(DEV_ENV) $(PY) manage.py migrate --noinput
+# Development settings (DEBUG=1, a secret of its own), read by bookme_site/settings.py, so
+# that every `manage.py` command works as typed; git ignores the file, make never overwrites it.
+.env: | $(VENV)/.installed
+	$(PY) -m bookme_site.env .env
+
+migrate: install .env
+	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(DEV_ENV) $(PY) manage.py load_demo
+	$(PY) manage.py load_demo
 
 run: demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install-dev browser-js
 	$(BIN)/pytest
@@ -92,10 +95,11 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The production settings must pass Django's deployment checklist.
+# The production settings must pass Django's deployment checklist (without a developer's .env).
 check-deploy: install
-	DEBUG=0 SECRET_KEY=check-deploy-only-$$(date +%s)-not-a-real-secret-key-0123456789 \
-		ALLOWED_HOSTS=bookme.example.com $(PY) manage.py check --deploy --fail-level WARNING
+	BOOKME_ENV_FILE= DEBUG=0 SECRET_KEY=check-deploy-only-$$(date +%s)-not-a-real-secret-key-0123456789 \
+		ALLOWED_HOSTS=bookme.example.com BOOKME_SITE_URL=https://bookme.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-db.sqlite3*

@@ -32,6 +32,7 @@ BENCH_ENV = {
     "SECRET_KEY": "bench-only-secret-key-never-used-in-production-0123456789abcdef",
     "SECURE_SSL_REDIRECT": "0",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "BOOKME_SITE_URL": "http://127.0.0.1:8000",  # required when DEBUG is off
 }
 
 if str(ROOT) not in sys.path:

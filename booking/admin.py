@@ -94,7 +94,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("customer"), ordering="customer__name")
     def customer_name(self, obj: Meeting) -> str:
-        return obj.customer.name
+        return obj.customer.display_name
 
     @admin.display(description=_("employee"), ordering="time_slot__employee__name")
     def employee(self, obj: Meeting) -> object:
@@ -129,6 +129,6 @@ class MeetingAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone", "external_id", "user"]
+    list_display = ["display_name", "email", "phone", "external_id", "user"]
     search_fields = ["name", "email", "external_id"]
     autocomplete_fields = ["user"]

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from booking.ical import manage_url, meeting_calendar, meeting_location
 from booking.models import Meeting, MeetingStatus
@@ -44,6 +44,61 @@ def meeting_cancelled(meeting_id: int) -> int:
     return _notify(meeting_id, CANCELLED)
 
 
+# One email lists at most this many meetings: enough for any customer, bounded for abuse.
+LOST_LINKS_MAX_MEETINGS = 50
+
+
+def lost_links(email: str, *, language: str, now: datetime | None = None) -> int:
+    """The manage links of an address's upcoming meetings, in one plain-text email.
+
+    Sends nothing when the address has none, so a stranger learns nothing; the caller
+    answers the same either way. Returns how many emails went out; never raises.
+    """
+    email = email.strip()
+    if not email:
+        return 0
+    try:
+        meetings = list(
+            Meeting.objects.with_details()
+            .confirmed()
+            .upcoming(now or timezone.now())
+            .filter(customer__email__iexact=email)[:LOST_LINKS_MAX_MEETINGS]
+        )
+        if not meetings:
+            return 0
+        # To the address as we have it, not as the request spelt it.
+        to = meetings[0].customer.email
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        with translation.override(language):
+            context = {"meetings": [_listed(m) for m in meetings]}
+            subject = _subject("email/lost_links.txt#subject", context, zone)
+            body = _render("email/lost_links.txt#body", context, zone)
+        message = EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+        return message.send()
+    except Exception:
+        logger.exception("Could not send the lost-links email")
+        return 0
+
+
+def _listed(meeting: Meeting) -> dict[str, str]:
+    """One meeting of the lost-links email, its time written out in its own zone."""
+    zone = meeting_zone(meeting)
+    start = meeting.start.astimezone(zone)
+    when = f"{formats.date_format(start, 'l')}, {formats.date_format(start, 'DATETIME_FORMAT')}"
+    return {
+        "topic": meeting.topic.name,
+        "when": when,
+        "zone_name": zone.key,
+        "manage_url": manage_url(meeting),
+    }
+
+
 def meeting_zone(meeting: Meeting) -> zoneinfo.ZoneInfo:
     """The zone the meeting's times are shown in: where it happens."""
     if meeting.employee is not None:
@@ -56,7 +111,14 @@ def meeting_zone(meeting: Meeting) -> zoneinfo.ZoneInfo:
 def _notify(meeting_id: int, event: str, **extra: Any) -> int:
     try:
         meeting = Meeting.objects.with_details().get(pk=meeting_id)
-        messages = [_customer_message(meeting, event, extra)]
+        messages = []
+        if meeting.customer.email:
+            messages.append(_customer_message(meeting, event, extra))
+        else:
+            # An API client's customer known by reference only: the client has the invite.
+            logger.info(
+                "No %s email to the customer of meeting %s: no email address", event, meeting_id
+            )
         if meeting.employee is not None:
             messages.append(_employee_message(meeting, event, extra))
     except Exception:
@@ -165,7 +227,7 @@ def _employee_message(meeting: Meeting, event: str, extra: dict[str, Any]) -> Em
         event=event,
         recipient="employee",
         to=meeting.employee.email,
-        reply_to=meeting.customer.email,
+        reply_to=meeting.customer.email or None,
         language=settings.LANGUAGE_CODE,
         extra=extra,
     )

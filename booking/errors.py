@@ -51,6 +51,12 @@ class TooLate(Conflict):
 
 
 class LimitReached(BookingError):
-    """Too many holds or attempts."""
+    """Too many holds or attempts; `retry_after`: seconds until one frees a place, if known."""
 
     status = 429
+
+    def __init__(
+        self, message: str, *, field: str | None = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after

@@ -9,6 +9,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Customer
+from booking.validators import validate_single_line
 from config_data.models import (
     CustomerCategory,
     Employee,
@@ -145,7 +146,8 @@ def answer_field_name(question: InformationQuestion) -> str:
 class DetailsForm(forms.Form):
     """Who is coming and what it is about, plus the topic's information questions."""
 
-    name = forms.CharField(label=_("Your name"), max_length=200)
+    # Django's CharField already refuses NUL; the name also goes into email headers.
+    name = forms.CharField(label=_("Your name"), max_length=200, validators=[validate_single_line])
     email = forms.EmailField(
         label=_("Email"),
         # The form's own check allows up to 320 characters; the customer record holds fewer.

@@ -58,7 +58,7 @@ def _organizer(meeting: Meeting) -> vCalAddress:
 
 def _attendee(meeting: Meeting, *, cancelled: bool) -> vCalAddress:
     attendee = vCalAddress(f"mailto:{meeting.customer.email}")
-    attendee.params["CN"] = vText(meeting.customer.name)
+    attendee.params["CN"] = vText(meeting.customer.display_name)
     attendee.params["CUTYPE"] = vText("INDIVIDUAL")
     attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
     # The customer chose the time themselves: nothing to answer, already accepted.
@@ -106,6 +106,8 @@ def meeting_calendar(
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event.add("transp", "OPAQUE")
         event.add("organizer", _organizer(meeting))
-        event.add("attendee", _attendee(meeting, cancelled=cancelled))
+        # A customer known only by the API client's reference has no calendar address.
+        if meeting.customer.email:
+            event.add("attendee", _attendee(meeting, cancelled=cancelled))
         calendar.add_component(event)
     return calendar.to_ical()

@@ -35,8 +35,10 @@ def _blocked_range(start: object, end: object) -> TsTzRange:
 
 
 class Customer(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    email = models.EmailField(_("email"))
+    # An API client may name a customer by its own reference only (seed 001's customerId):
+    # then name and email stay blank and display_name shows the reference.
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     external_id = models.CharField(
         _("external id"), max_length=100, blank=True, help_text=_("The API's customerId.")
@@ -63,7 +65,20 @@ class Customer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+        return f"{self.display_name} <{self.email}>" if self.email else self.display_name
+
+    @property
+    def client_reference(self) -> str:
+        """The customerId the API client sent (external_id is "<application id>:<theirs>")."""
+        return self.external_id.partition(":")[2]
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: never empty, the client's reference when the name is unknown."""
+        if self.name:
+            return self.name
+        reference = self.client_reference or str(self.pk or "")
+        return _("Customer %(reference)s") % {"reference": reference}
 
 
 class TimeSlotStatus(models.TextChoices):
@@ -78,8 +93,9 @@ class TimeSlotStatus(models.TextChoices):
 # an index scan reads the searched window, never the whole history before it.
 LONGEST_BLOCK = timedelta(days=2)
 
-# Statuses that occupy time. A Reserved slot past its expiry still counts here
-# until a service marks it Expired; queries use TimeSlotQuerySet.active(now).
+# Statuses that occupy time. A slot with an expiry (a Reserved hold, or a Booked slot still
+# waiting for its meeting) counts here until its expiry passes and a service marks it
+# Expired; queries use TimeSlotQuerySet.active(now).
 OCCUPYING_STATUSES = [TimeSlotStatus.RESERVED, TimeSlotStatus.BOOKED]
 
 
@@ -89,13 +105,14 @@ def new_session_key() -> str:
 
 class TimeSlotQuerySet(models.QuerySet["TimeSlot"]):
     def active(self, now: datetime) -> TimeSlotQuerySet:
-        """Booked, or Reserved and not yet expired: the slots that block time."""
-        return self.filter(
-            Q(status=TimeSlotStatus.BOOKED) | Q(status=TimeSlotStatus.RESERVED, expires_at__gt=now)
+        """Reserved or Booked, and not past an expiry: the slots that block time."""
+        return self.filter(status__in=OCCUPYING_STATUSES).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
         )
 
     def stale_holds(self, now: datetime) -> TimeSlotQuerySet:
-        return self.filter(status=TimeSlotStatus.RESERVED, expires_at__lte=now)
+        """Holds and Booked slots without a meeting past their expiry: to be marked Expired."""
+        return self.filter(status__in=OCCUPYING_STATUSES, expires_at__lte=now)
 
     def overlapping(self, start: datetime, end: datetime) -> TimeSlotQuerySet:
         """Slots whose blocked time (with buffers) meets [start, end)."""
@@ -185,6 +202,13 @@ class TimeSlot(models.Model):
     )
     token = models.CharField(
         _("idempotency token"), max_length=200, blank=True, help_text=_("The reserve body's token.")
+    )
+    meeting_type = models.CharField(
+        _("meeting type"),
+        max_length=10,
+        choices=MeetingType.choices,
+        blank=True,
+        help_text=_("Held for this meeting type only; blank: any the slot allows."),
     )
     session_key = models.CharField(max_length=200, default=new_session_key, editable=False)
     seat = models.PositiveSmallIntegerField(default=1, editable=False)
@@ -277,6 +301,14 @@ class TimeSlot(models.Model):
             and self.expires_at > now
         )
 
+    def is_stale(self, now: datetime) -> bool:
+        """A hold or a Booked slot without a meeting past its expiry: it blocks no one."""
+        return (
+            self.status in OCCUPYING_STATUSES
+            and self.expires_at is not None
+            and self.expires_at <= now
+        )
+
 
 class BookedBy(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
@@ -362,7 +394,8 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.topic} with {self.customer.name} at {self.time_slot.start:%Y-%m-%d %H:%M}"
+        start = f"{self.time_slot.start:%Y-%m-%d %H:%M}"
+        return f"{self.topic} with {self.customer.display_name} at {start}"
 
     @property
     def employee(self) -> Employee | None:

@@ -6,6 +6,7 @@ shared by every app instance with it, so a limit holds however many instances ru
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,20 @@ def hit(key: str, *, limit: int, window: int) -> Window:
     now = time.time()
     number = math.floor(now / window)
     bucket = f"bookme:rl:{key}:{number}"
-    # add() is atomic in every backend: the first hit of a window creates the counter.
-    cache.add(bucket, 0, timeout=window + 1)
-    try:
-        count = cache.incr(bucket)
-    except ValueError:  # evicted between add and incr
-        cache.set(bucket, 1, timeout=window + 1)
-        count = 1
     reset_after = max(math.ceil((number + 1) * window - now), 1)
+    try:
+        # add() is atomic in every backend: the first hit of a window creates the counter.
+        cache.add(bucket, 0, timeout=window + 1)
+        try:
+            count = cache.incr(bucket)
+        except ValueError:  # evicted between add and incr
+            cache.set(bucket, 1, timeout=window + 1)
+            count = 1
+    except Exception:  # the shared cache (Redis) is down: each backend raises its own errors
+        # Fail open: a limiter outage must not take bookings down with it. The database
+        # constraints still guarantee correctness; only the flood protection pauses.
+        logger.warning("Rate limit %s not counted: the cache is unreachable.", key, exc_info=True)
+        count = 0
     return Window(limit=limit, count=count, reset_after=reset_after)
 
 

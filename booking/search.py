@@ -18,7 +18,7 @@ from django.db.models.functions import Cast
 
 from booking import availability as engine
 from booking.errors import InvalidRequest, SlotUnavailable
-from booking.models import TimeSlot, TimeSlotStatus
+from booking.models import OCCUPYING_STATUSES, TimeSlot
 from config_data.models import (
     Absence,
     ClosedDay,
@@ -279,12 +279,14 @@ def instant(text: str) -> datetime:
 
 
 def occupies(status: str, expires_at: datetime | str | None, now: datetime) -> bool:
-    """TimeSlotQuerySet.active() for one row: Booked, or Reserved and not yet expired."""
-    if status == TimeSlotStatus.BOOKED:
+    """TimeSlotQuerySet.active() for one row: Reserved or Booked, not past an expiry."""
+    if status not in OCCUPYING_STATUSES:
+        return False
+    if expires_at is None:
         return True
     if isinstance(expires_at, str):
         expires_at = instant(expires_at)
-    return status == TimeSlotStatus.RESERVED and expires_at is not None and expires_at > now
+    return expires_at > now
 
 
 def topic_allows_category(topic: MeetingTopic, category_id: int | None) -> bool:
@@ -368,10 +370,69 @@ def offered_slot(
     room = loaded.rooms[0] if loaded.rooms else None
     if (employee_id is not None and employee is None) or (room_id is not None and room is None):
         raise SlotUnavailable("This employee or room cannot be booked.", field="employee")
+    _check_some_topic_fits(
+        start=start, end=end, employee=employee, room=room, meeting_type=meeting_type, rules=rules
+    )
     if not engine.interval_is_free(start=start, end=end, rules=rules, employee=employee, room=room):
         raise SlotUnavailable("This time is not free.", field="start")
     types = rules.meeting_types & (employee.meeting_types if employee else {engine.PHYSICAL})
     return engine.Slot(start, end, employee_id, room_id, frozenset(types))
+
+
+def minutes_text(length: timedelta) -> str:
+    """A length for an error message: "1 minute", "60 minutes", or seconds when uneven."""
+    minutes, rest = divmod(length, timedelta(minutes=1))
+    if rest:
+        return f"{int(length.total_seconds())} seconds"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _check_some_topic_fits(
+    *,
+    start: datetime,
+    end: datetime,
+    employee: engine.EmployeeAvailability | None,
+    room: engine.RoomAvailability | None,
+    meeting_type: str | None,
+    rules: engine.SlotRules,
+) -> None:
+    """A hold without a theme must still be one some topic could use: an active topic of
+    the employee (or, room-only, an in-person topic) lasts exactly as long, and its step
+    grid, counted from the start of the working (or opening) hours as the search counts
+    it, contains the start. One query, however many topics there are.
+    """
+    topics = MeetingTopic.objects.active().filter(capacity=1)
+    if employee is not None:
+        topics = topics.filter(employees=employee.id)
+    else:
+        topics = topics.filter(physical=True)
+    if meeting_type:
+        topics = topics.filter(**{meeting_type: True})
+    rows = set(topics.values_list("duration", "slot_step").order_by())
+    length = end - start
+    steps = sorted({step for duration, step in rows if timedelta(minutes=duration) == length})
+    if not steps:
+        lengths = ", ".join(str(duration) for duration in sorted({d for d, _ in rows}))
+        raise InvalidRequest(
+            f"No theme {'of this employee' if employee else 'of this room'} lasts "
+            f"{minutes_text(length)}: a hold without themeId must last as "
+            f"long as one of them ({lengths or 'none'} minutes).",
+            field="end",
+        )
+    if employee is not None:
+        anchors = engine.employee_free_time(employee, rules, start, end).anchors
+    else:
+        assert room is not None
+        anchors = engine.room_free_time(room, rules, start, end).anchors
+    anchor = next((a for a, b in anchors if a <= start < b), None)
+    if anchor is None:
+        return  # outside working hours: interval_is_free answers that (409)
+    if not any((start - anchor) % timedelta(minutes=step) == timedelta(0) for step in steps):
+        raise InvalidRequest(
+            f"No theme of this length starts at {start:%H:%M} UTC: its times start every "
+            f"{' or '.join(map(str, steps))} minutes from {anchor:%H:%M} UTC.",
+            field="start",
+        )
 
 
 def busy_resources_filter(*, employee_id: int | None, room_id: int | None) -> Q:

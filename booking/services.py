@@ -10,13 +10,14 @@ Double booking is impossible by construction:
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from booking import emails
@@ -40,7 +41,12 @@ from booking.models import (
     TimeSlot,
     TimeSlotStatus,
 )
-from booking.search import busy_resources_filter, offered_slot, topic_allows_category
+from booking.search import (
+    busy_resources_filter,
+    minutes_text,
+    offered_slot,
+    topic_allows_category,
+)
 from config_data.models import CustomerCategory, Employee, MeetingTopic, MeetingType, Room
 
 logger = logging.getLogger(__name__)
@@ -48,6 +54,28 @@ logger = logging.getLogger(__name__)
 
 def hold_duration() -> timedelta:
     return timedelta(minutes=settings.BOOKME_HOLD_MINUTES)
+
+
+def booked_without_meeting_duration() -> timedelta:
+    return timedelta(minutes=settings.BOOKME_BOOKED_WITHOUT_MEETING_MINUTES)
+
+
+def _seconds_until_first_expiry(slots: QuerySet[TimeSlot], now: datetime) -> int:
+    """Retry-After for a holder at a cap: when its first counted slot frees a place."""
+    first = slots.order_by("expires_at").values_list("expires_at", flat=True).first()
+    return max(math.ceil((first - now).total_seconds()), 1) if first else 1
+
+
+def _lock_holder(holder: str) -> None:
+    """Serialise one holder's capped writes until the transaction ends.
+
+    A cap is a count followed by an insert: two requests of one client at once would both
+    count below the cap and both insert. On PostgreSQL a transaction-scoped advisory lock
+    keyed by the holder makes them take turns; SQLite's IMMEDIATE transactions already do.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"holder:{holder}"])
 
 
 def _expire_stale_holds(*, now: datetime, employee_id: int | None, room_id: int | None) -> None:
@@ -115,13 +143,15 @@ def time_slot_reserve(
         with transaction.atomic():
             _expire_stale_holds(now=now, employee_id=employee_id, room_id=room_id)
             if max_active_holds is not None:
+                _lock_holder(holder)
                 active = TimeSlot.objects.held_by(holder).filter(
                     status=TimeSlotStatus.RESERVED, expires_at__gt=now
                 )
                 if active.count() >= max_active_holds:
                     raise LimitReached(
                         f"You can hold at most {max_active_holds} times at once. "
-                        "Confirm or release one first."
+                        "Confirm or release one first.",
+                        retry_after=_seconds_until_first_expiry(active, now),
                     )
             slot = offered_slot(
                 start=start,
@@ -145,6 +175,7 @@ def time_slot_reserve(
                 expires_at=now + hold_duration(),
                 holder=holder,
                 token=token,
+                meeting_type=meeting_type or "",
             )
             if ignore:
                 time_slot.session_key = ignore
@@ -228,22 +259,41 @@ def _locked_slot(time_slot_id: int, *, holder: str | None) -> TimeSlot:
 
 
 @transaction.atomic
-def time_slot_book(*, time_slot_id: int, holder: str, now: datetime | None = None) -> TimeSlot:
-    """Reserved -> Booked: only by the holder, only while the hold lasts. Idempotent."""
+def time_slot_book(
+    *,
+    time_slot_id: int,
+    holder: str,
+    max_booked_without_meeting: int | None = None,
+    now: datetime | None = None,
+) -> TimeSlot:
+    """Reserved -> Booked: only by the holder, only while the hold lasts. Idempotent.
+
+    The slot then waits for its meeting for BOOKME_BOOKED_WITHOUT_MEETING_MINUTES (its new
+    expiry): past that it is freed like a lapsed hold, so booking cannot hoard time.
+    """
     now = now or timezone.now()
     slot = _locked_slot(time_slot_id, holder=holder)
-    if slot.status == TimeSlotStatus.BOOKED:
+    if slot.status == TimeSlotStatus.BOOKED and not slot.is_stale(now):
         return slot
-    if slot.status == TimeSlotStatus.EXPIRED or (
-        slot.status == TimeSlotStatus.RESERVED and not slot.hold_is_live(now)
-    ):
+    if slot.status == TimeSlotStatus.EXPIRED or slot.is_stale(now):
         raise HoldExpired(
             "The hold on this time has expired. Please choose a time again.", field="status"
         )
     if slot.status != TimeSlotStatus.RESERVED:
         raise InvalidState(f"A {slot.status} time slot cannot be booked.", field="status")
+    if max_booked_without_meeting is not None:
+        _lock_holder(holder)
+        waiting = TimeSlot.objects.held_by(holder).filter(
+            status=TimeSlotStatus.BOOKED, expires_at__gt=now
+        )
+        if waiting.count() >= max_booked_without_meeting:
+            raise LimitReached(
+                f"You can have at most {max_booked_without_meeting} booked time slots "
+                "without a meeting. Create their meetings or cancel one first.",
+                retry_after=_seconds_until_first_expiry(waiting, now),
+            )
     slot.status = TimeSlotStatus.BOOKED
-    slot.expires_at = None
+    slot.expires_at = now + booked_without_meeting_duration()
     slot.save(update_fields=["status", "expires_at", "updated_at"])
     return slot
 
@@ -284,6 +334,142 @@ def customer_upsert(
     return customer
 
 
+def customer_for_reference(*, external_id: str) -> Customer:
+    """The customer an API client names by its own reference only (seed 001's customerId):
+    found, or recorded without contact details, which stay with the client."""
+    if not external_id:
+        raise InvalidRequest("A customer reference is required.", field="external_id")
+    customer = Customer.objects.filter(external_id=external_id).first()
+    if customer is not None:
+        return customer
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(external_id=external_id)
+    except IntegrityError:
+        # Two first meetings for one new reference at once: the other request created it.
+        return Customer.objects.get(external_id=external_id)
+
+
+def meeting_slot_ready(slot: TimeSlot, *, now: datetime) -> None:
+    """The slot's state allows a meeting: Booked, not released for waiting too long,
+    and none on it yet (409 otherwise).
+
+    Checked before anything about the meeting itself; meeting_create repeats it under lock.
+    """
+    if slot.status != TimeSlotStatus.BOOKED:
+        raise InvalidState(
+            "The time slot must be Booked before a meeting is created.", field="time_slot"
+        )
+    if slot.is_stale(now):
+        raise HoldExpired(
+            "This booked time waited too long for its meeting and was released. "
+            "Please reserve a time again.",
+            field="time_slot",
+        )
+    if Meeting.objects.filter(time_slot=slot).exists():
+        raise InvalidState("This time slot already has a meeting.", field="time_slot")
+
+
+def _check_meeting_fits_slot(
+    slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str, room: Room | None
+) -> None:
+    """A meeting is what its slot was held for: the topic, its length and meeting type,
+    a type the slot's employee offers, the slot's room. Each mismatch names its field."""
+    if slot.topic_id is not None and slot.topic_id != topic.pk:
+        held = MeetingTopic.objects.filter(pk=slot.topic_id).values_list("name", flat=True).first()
+        raise InvalidRequest(
+            f"The time slot was held for theme {held!r}, not {topic.name!r}.", field="topic"
+        )
+    length = slot.end - slot.start
+    if length != timedelta(minutes=topic.duration):
+        raise InvalidRequest(
+            f"Theme {topic.name!r} lasts {minutes_text(timedelta(minutes=topic.duration))}; "
+            f"the time slot lasts {minutes_text(length)}.",
+            field="topic",
+        )
+    if meeting_type not in topic.meeting_types:
+        raise InvalidRequest(f"{topic} cannot be held as {meeting_type!r}.", field="meeting_type")
+    if slot.meeting_type and slot.meeting_type != meeting_type:
+        raise InvalidRequest(
+            f"The time slot was held for a {slot.meeting_type!r} meeting, not {meeting_type!r}.",
+            field="meeting_type",
+        )
+    if slot.employee_id is not None:
+        # One row, not every employee of the topic: the check must not grow with the staff.
+        employee = topic.employees.filter(pk=slot.employee_id).first()
+        if employee is None:
+            raise InvalidRequest(f"This employee does not hold {topic}.", field="employee")
+        if meeting_type not in employee.meeting_types:
+            raise InvalidRequest(
+                f"{employee} does not hold {meeting_type!r} meetings.", field="meeting_type"
+            )
+    elif meeting_type != MeetingType.PHYSICAL:
+        raise InvalidRequest(
+            "A time slot with a room and no employee holds in-person meetings only.",
+            field="meeting_type",
+        )
+    if room is not None:
+        if slot.room_id is not None and room.pk != slot.room_id:
+            raise InvalidRequest("The room is not the time slot's.", field="room")
+        if meeting_type != MeetingType.PHYSICAL:
+            raise InvalidRequest("Only an in-person meeting takes a room.", field="room")
+
+
+def _take_slot_for_topic(
+    slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str, room: Room | None, now: datetime
+) -> None:
+    """A slot held without a theme (or without a room) becomes the topic's.
+
+    The engine re-checks exactly this time as if it had been reserved with the theme
+    (grid, notice, horizon, buffers, a free room), ignoring the slot itself; then the
+    slot takes the topic, its buffers and the room. The exclusion constraints
+    (PostgreSQL) or the write lock (SQLite) keep the widened slot from overlapping another.
+    """
+    if topic.capacity > 1:
+        raise InvalidRequest(
+            f"Theme {topic.name!r} is a group session: reserve its time with themeId.",
+            field="topic",
+        )
+    try:
+        offered = offered_slot(
+            start=slot.start,
+            end=slot.end,
+            employee_id=slot.employee_id,
+            room_id=room.pk if room is not None else slot.room_id,
+            topic=topic,
+            meeting_type=meeting_type,
+            now=now,
+            ignore_session_key=slot.session_key,
+        )
+    except SlotUnavailable as exc:
+        raise SlotUnavailable(
+            f"The time slot does not fit theme {topic.name!r} (its times, buffers or a free "
+            f"room): {exc.message}",
+            field="time_slot",
+        ) from None
+    slot.topic = topic
+    slot.room_id = offered.room_id
+    slot.meeting_type = meeting_type
+    slot.blocked_start = slot.start - timedelta(minutes=topic.buffer_before)
+    slot.blocked_end = slot.end + timedelta(minutes=topic.buffer_after)
+    try:
+        with transaction.atomic():
+            slot.save(
+                update_fields=[
+                    "topic",
+                    "room",
+                    "meeting_type",
+                    "blocked_start",
+                    "blocked_end",
+                    "updated_at",
+                ]
+            )
+    except IntegrityError:
+        raise SlotUnavailable(
+            "This time was just taken by someone else.", field="time_slot"
+        ) from None
+
+
 @transaction.atomic
 def meeting_create(
     *,
@@ -293,25 +479,24 @@ def meeting_create(
     customer: Customer,
     meeting_type: str,
     customer_category: CustomerCategory | None = None,
+    room: Room | None = None,
     description: str = "",
     answers: Mapping[int, str] | None = None,
     booked_by: str = BookedBy.CUSTOMER,
     language: str = "en",
     now: datetime | None = None,
 ) -> Meeting:
-    """A meeting on a Booked slot of the holder's."""
+    """A meeting on a Booked slot of the holder's, fitting what the slot was held for.
+
+    `room` is for a slot held without one (e.g. the API's theme-less reserve body): an
+    in-person meeting then takes that room, if it is free.
+    """
+    now = now or timezone.now()
     slot = _locked_slot(time_slot_id, holder=holder)
-    if slot.status != TimeSlotStatus.BOOKED:
-        raise InvalidState(
-            "The time slot must be Booked before a meeting is created.", field="time_slot"
-        )
-    if Meeting.objects.filter(time_slot=slot).exists():
-        raise InvalidState("This time slot already has a meeting.", field="time_slot")
-    if meeting_type not in topic.meeting_types:
-        raise InvalidRequest(f"{topic} cannot be held as {meeting_type!r}.", field="meeting_type")
-    # One row, not every employee of the topic: the check must not grow with the staff.
-    if slot.employee_id is not None and not topic.employees.filter(pk=slot.employee_id).exists():
-        raise InvalidRequest(f"This employee does not hold {topic}.", field="employee")
+    meeting_slot_ready(slot, now=now)
+    _check_meeting_fits_slot(slot, topic=topic, meeting_type=meeting_type, room=room)
+    if slot.topic_id is None or (room is not None and slot.room_id is None):
+        _take_slot_for_topic(slot, topic=topic, meeting_type=meeting_type, room=room, now=now)
     if meeting_type == MeetingType.PHYSICAL and topic.requires_room and slot.room_id is None:
         raise InvalidRequest("An in-person meeting on this topic needs a room.", field="room")
     if not topic_allows_category(topic, customer_category.pk if customer_category else None):
@@ -354,6 +539,9 @@ def meeting_create(
         validate_constraints=False,
     )
     meeting.save()
+    # With its meeting the slot is booked for good: no longer waiting, never expiring.
+    slot.expires_at = None
+    slot.save(update_fields=["expires_at", "updated_at"])
     MeetingAnswer.objects.bulk_create(
         MeetingAnswer(meeting=meeting, question=q, question_text=q.text, answer=given.get(q.pk, ""))
         for q in questions
@@ -436,6 +624,8 @@ def meeting_reschedule(
     meeting.time_slot = new_slot
     meeting.ical_sequence += 1
     meeting.save(update_fields=["time_slot", "ical_sequence", "updated_at"])
+    new_slot.expires_at = None  # it has its meeting now: booked for good
+    new_slot.save(update_fields=["expires_at", "updated_at"])
     TimeSlot.objects.filter(pk=old_slot_id).update(status=TimeSlotStatus.CANCELLED, updated_at=now)
     transaction.on_commit(
         partial(emails.meeting_rescheduled, meeting.pk, previous_start=previous_start)

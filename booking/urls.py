@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from booking.views import accounts, details, flow, manage
+from booking.views import accounts, details, flow, lost_links, manage
 
 app_name = "booking"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("book/<int:topic_id>/times/", flow.times, name="times"),
     path("hold/<int:slot_id>/", details.details, name="details"),
     path("hold/<int:slot_id>/release/", details.release, name="release"),
+    path("lost-link/", lost_links.lost_links, name="lost_links"),
     path("m/<slug:reference>/", manage.manage, name="manage"),
     path("m/<slug:reference>/booked/", manage.confirmed, name="confirmed"),
     path("m/<slug:reference>/invite.ics", manage.invite, name="invite"),

@@ -6,12 +6,20 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from bookme_site.env import env_bool, env_int, env_list, env_str
+from bookme_site.caches import cache_settings
+from bookme_site.env import env_bool, env_int, env_list, env_str, env_url, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Development settings from the .env that `make run` writes; the real environment wins.
+# BOOKME_ENV_FILE names another file, or none when empty (tests never read a developer's).
+_env_file = os.environ.get("BOOKME_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file:
+    load_env_file(Path(_env_file))
 
 DEBUG = env_bool("DEBUG", default=False)
 _DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
@@ -36,13 +44,17 @@ INSTALLED_APPS = [
     "allauth.account",
     "oauth2_provider",
     "ninja",
+    "csp",
     "config_data",
     "booking",
     "booking.api",  # the Public API: which scopes each OAuth2 client may get
+    "devdata",  # load_demo and generate_data: on top of booking, so config_data needs no booking
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "bookme_site.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -98,6 +110,12 @@ elif DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every limit (website and API) lives in the default cache: in-process without REDIS_URL,
+# shared by all app instances with it (redis://host:6379/0), so limits hold across them.
+CACHES = cache_settings(
+    env_str("REDIS_URL", default=""), key_prefix=env_str("REDIS_KEY_PREFIX", default="")
+)
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -150,15 +168,52 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="BookMe <bookme@local
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# Preloading is hard to undo (browsers ship the list for months), so it is an explicit opt-in;
+# without it the deployment check's reminder about preloading is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Manage links carry their secret in the path: never send it to another site.
+SECURE_REFERRER_POLICY = "same-origin"
+# Browser features no page of ours uses (bookme_site.middleware sends them denied).
+PERMISSIONS_POLICY_DENIED = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "serial",
+    "usb",
+]
+# Scripts and styles come only from our own static files: nothing inline, nothing evaluated
+# (htmx is told not to inject styles or eval in templates/base.html; /api/docs has its own
+# template in templates/ninja/). Pages are never framed, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -170,6 +225,8 @@ LOGGING = {
 # BookMe's own settings.
 BOOKME_HOLD_MINUTES = env_int("BOOKME_HOLD_MINUTES", 15, minimum=1)
 BOOKME_MAX_SEARCH_DAYS = env_int("BOOKME_MAX_SEARCH_DAYS", 31, minimum=1)
+# Bytes; the largest API request body (a meeting with every answer is a few KiB). Larger: 413.
+BOOKME_API_MAX_BODY_BYTES = env_int("BOOKME_API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
 # A browser session may try to hold a time this many times per window (anti-hoarding).
 BOOKME_HOLD_ATTEMPTS = env_int("BOOKME_HOLD_ATTEMPTS", 10, minimum=1)
 BOOKME_HOLD_ATTEMPT_WINDOW = env_int("BOOKME_HOLD_ATTEMPT_WINDOW_SECONDS", 600, minimum=1)
@@ -177,9 +234,31 @@ BOOKME_HOLD_ATTEMPT_WINDOW = env_int("BOOKME_HOLD_ATTEMPT_WINDOW_SECONDS", 600, 
 BOOKME_HOLD_ATTEMPTS_PER_ADDRESS = env_int("BOOKME_HOLD_ATTEMPTS_PER_ADDRESS", 30, minimum=1)
 # How many reverse proxies in front of us append to X-Forwarded-For (0: use REMOTE_ADDR).
 BOOKME_TRUSTED_PROXIES = env_int("BOOKME_TRUSTED_PROXIES", 0, minimum=0)
+# Any client can send X-Forwarded-Proto; believe it only when our own proxy sets it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BOOKME_TRUSTED_PROXIES else None
 BOOKME_MAX_ACTIVE_HOLDS = env_int("BOOKME_MAX_ACTIVE_HOLDS", 3, minimum=1)
+# A Booked slot must get its meeting within this many minutes, or its time is freed again.
+BOOKME_BOOKED_WITHOUT_MEETING_MINUTES = env_int(
+    "BOOKME_BOOKED_WITHOUT_MEETING_MINUTES", 15, minimum=1
+)
+# Per API client: live holds and Booked slots still waiting for their meeting (anti-hoarding),
+BOOKME_API_MAX_ACTIVE_HOLDS = env_int("BOOKME_API_MAX_ACTIVE_HOLDS", 20, minimum=1)
+BOOKME_API_MAX_BOOKED_WITHOUT_MEETING = env_int(
+    "BOOKME_API_MAX_BOOKED_WITHOUT_MEETING", 20, minimum=1
+)
+# ... and requests per window of so many seconds, whichever of its tokens it uses.
+BOOKME_API_RATE_LIMIT = env_int("BOOKME_API_RATE_LIMIT", 600, minimum=1)
+BOOKME_API_RATE_WINDOW = env_int("BOOKME_API_RATE_WINDOW_SECONDS", 60, minimum=1)
 # Absolute links in emails and invites (manage links) start with this address.
-BOOKME_SITE_URL = env_str("BOOKME_SITE_URL", default="http://127.0.0.1:8000")
+# Required in production: a guessed default would send customers links to the wrong host.
+BOOKME_SITE_URL = env_url("BOOKME_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else None)
+# A manage link stops showing personal data this many days after its meeting is over.
+BOOKME_MANAGE_LINK_DAYS_AFTER = env_int("BOOKME_MANAGE_LINK_DAYS_AFTER", 30, minimum=0)
+# "Lost your link?" requests per hour: per email address (no mail bombing) and per client.
+BOOKME_LOST_LINK_REQUESTS_PER_EMAIL = env_int("BOOKME_LOST_LINK_REQUESTS_PER_EMAIL", 3, minimum=1)
+BOOKME_LOST_LINK_REQUESTS_PER_ADDRESS = env_int(
+    "BOOKME_LOST_LINK_REQUESTS_PER_ADDRESS", 10, minimum=1
+)
 
 # Named explicitly so that migrations pointing at API clients can resolve the swappable model.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -200,4 +279,32 @@ OAUTH2_PROVIDER = {
     # Each client may be granted only the scopes its ApiClient row allows (read by default).
     "SCOPES_BACKEND_CLASS": "booking.api.scopes.ApiClientScopes",
     "APPLICATION_ADMIN_CLASS": "booking.api.admin.ApiApplicationAdmin",
+    # Client secrets are random, not passwords: one SHA-256 (booking/api/client_secrets.py
+    # says why), and secrets still under a slow hash are re-hashed on their next use.
+    "CLIENT_SECRET_HASHER": "client_sha256",
+    "OAUTH2_VALIDATOR_CLASS": "booking.api.oauth.BookMeOAuth2Validator",
 }
+# Django's default hashers for passwords; the client secret hasher last, so it is never
+# the default and Django still recognises the secrets it stored.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "booking.api.client_secrets.ClientSecretHasher",
+]
+# /o/token/ and /o/revoke_token/ attempts per window, per client id and per client address.
+BOOKME_TOKEN_ATTEMPTS_PER_CLIENT = env_int("BOOKME_TOKEN_ATTEMPTS_PER_CLIENT", 20, minimum=1)
+BOOKME_TOKEN_ATTEMPTS_PER_ADDRESS = env_int("BOOKME_TOKEN_ATTEMPTS_PER_ADDRESS", 60, minimum=1)
+BOOKME_TOKEN_ATTEMPT_WINDOW = env_int("BOOKME_TOKEN_ATTEMPT_WINDOW_SECONDS", 300, minimum=1)
+# Expired access tokens are deleted by the token endpoint at most once per this many seconds.
+BOOKME_TOKEN_CLEANUP_SECONDS = env_int("BOOKME_TOKEN_CLEANUP_SECONDS", 600, minimum=1)
+# Client ids of resource servers allowed to introspect any token at /o/introspect/.
+BOOKME_INTROSPECTION_CLIENTS = env_list("BOOKME_INTROSPECTION_CLIENTS", [])
+# /admin/login/ attempts per window, per username and per client address (like allauth's).
+BOOKME_ADMIN_LOGIN_ATTEMPTS = env_int("BOOKME_ADMIN_LOGIN_ATTEMPTS", 5, minimum=1)
+BOOKME_ADMIN_LOGIN_ATTEMPTS_PER_ADDRESS = env_int(
+    "BOOKME_ADMIN_LOGIN_ATTEMPTS_PER_ADDRESS", 20, minimum=1
+)
+BOOKME_ADMIN_LOGIN_WINDOW = env_int("BOOKME_ADMIN_LOGIN_WINDOW_SECONDS", 300, minimum=1)

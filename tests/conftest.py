@@ -22,6 +22,7 @@ def on_postgres() -> bool:
 REQUIRED_MARKS = {
     "postgres": "BOOKME_REQUIRE_POSTGRES",
     "browser": "BOOKME_REQUIRE_BROWSER",
+    "redis": "BOOKME_REQUIRE_REDIS",
 }
 
 
@@ -85,7 +86,11 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Fast passwords; client secrets keep their own hasher (OAUTH2_PROVIDER names it).
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "booking.api.client_secrets.ClientSecretHasher",
+    ]
     # The manifest storage needs collectstatic; tests serve static files plainly.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -10,3 +10,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789abcdef")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("BOOKME_SITE_URL", "http://127.0.0.1:8000")
+# A developer's .env (DEBUG=1, their database) must never leak into tests, nor into the
+# processes tests start: they inherit this environment.
+os.environ["BOOKME_ENV_FILE"] = ""

@@ -2,18 +2,28 @@
 
 No token, an unknown or an expired one: 401 with a WWW-Authenticate challenge.
 A valid token without the operation's scope: 403 (RFC 6750, insufficient_scope).
+Each client has BOOKME_API_RATE_LIMIT requests per BOOKME_API_RATE_WINDOW seconds, counted
+once its token is known (unauthenticated floods are the token endpoint's concern): every
+answer says how many remain (RateLimit-* headers), past them 429 with Retry-After.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from ninja.security import HttpBearer
 from ninja.security.base import SecuritySchema
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
+from booking import ratelimit
 from booking.api.errors import ApiError
+
+# Where authentication leaves the client's rate window for rate_limit_headers.
+RATE_WINDOW_ATTRIBUTE = "bookme_api_rate_window"
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,7 @@ class OAuth2ClientCredentials(HttpBearer):
         access_token = getattr(oauth_request, "access_token", None) if valid else None
         if access_token is None or access_token.application_id is None:
             raise Unauthorized("The access token is unknown or expired.", error="invalid_token")
+        _count_request(request, access_token.application_id)
         granted = frozenset(access_token.scope.split())
         missing = [scope for scope in self.scopes if scope not in granted]
         if missing:
@@ -102,6 +113,38 @@ class OAuth2ClientCredentials(HttpBearer):
                 },
             )
         return ApiCaller(application_id=access_token.application_id, scopes=granted)
+
+
+def _count_request(request: HttpRequest, application_id: int) -> None:
+    # Per client, not per token: a client can fetch as many tokens as it likes.
+    limit, seconds = settings.BOOKME_API_RATE_LIMIT, settings.BOOKME_API_RATE_WINDOW
+    window = ratelimit.hit(f"api:client:{application_id}", limit=limit, window=seconds)
+    setattr(request, RATE_WINDOW_ATTRIBUTE, window)
+    if not window.allowed:
+        raise ApiError(
+            429,
+            f"Too many requests: at most {limit} per {seconds} seconds. "
+            f"Retry after {window.reset_after} seconds.",
+            headers={"Retry-After": str(window.reset_after)},
+        )
+
+
+def rate_limit_headers(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A ninja view decorator: the client's rate window on every answer once it is known,
+    errors included (IETF httpapi-ratelimit-headers, draft style: seconds, not a date)."""
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = run(request, *args, **kwargs)
+        window = getattr(request, RATE_WINDOW_ATTRIBUTE, None)
+        if window is not None:
+            response["RateLimit-Limit"] = str(window.limit)
+            response["RateLimit-Remaining"] = str(window.remaining)
+            response["RateLimit-Reset"] = str(window.reset_after)
+            response["RateLimit-Policy"] = f"{window.limit};w={settings.BOOKME_API_RATE_WINDOW}"
+        return response
+
+    return wrapper
 
 
 read = OAuth2ClientCredentials("read")

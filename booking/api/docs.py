@@ -15,18 +15,23 @@ ERROR_MEANINGS = {
     "or one that belongs to another client.",
     409: "Conflict: the time is taken or overlaps another, the hold expired, or the time "
     "slot is not in the status the operation needs.",
+    429: "Too many requests from this client in the current window (the RateLimit-* headers "
+    "say how many remain), or too many holds or booked time slots without a meeting at "
+    "once. Retry-After gives the seconds to wait.",
 }
+# Every authenticated operation can answer these (token, scope, rate limit per client).
+ALWAYS = {401, 403, 429}
 
 
 def responses(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
-    """ninja's `response=`: the success schemas plus ErrorOut for 401, 403 and `errors`."""
-    return {**ok, **dict.fromkeys(sorted({401, 403, *errors}), ErrorOut)}
+    """ninja's `response=`: the success schemas plus ErrorOut for ALWAYS and `errors`."""
+    return {**ok, **dict.fromkeys(sorted({*ALWAYS, *errors}), ErrorOut)}
 
 
 def described(*errors: int, **extra: Any) -> dict[str, Any]:
     """openapi_extra giving each error status its meaning in this API."""
     described_responses = {
-        code: {"description": ERROR_MEANINGS[code]} for code in sorted({401, 403, *errors})
+        code: {"description": ERROR_MEANINGS[code]} for code in sorted({*ALWAYS, *errors})
     }
     for code, value in extra.pop("responses", {}).items():
         described_responses.setdefault(code, {}).update(value)

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
@@ -93,6 +95,10 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
+def body_too_large(limit: int) -> str:
+    return f"The request body is larger than {limit} bytes."
+
+
 def api_parameter(field: str | None, context: str) -> str | None:
     """The API's name for a domain field: mapped, answers.<id> kept, else camelCased."""
     if field is None:
@@ -118,7 +124,10 @@ def domain_errors(context: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 return view(*args, **kwargs)
             except BookingError as exc:
                 raise ApiError(
-                    exc.status, exc.message, parameter=api_parameter(exc.field, context)
+                    exc.status,
+                    exc.message,
+                    parameter=api_parameter(exc.field, context),
+                    headers=retry_after_headers(exc),
                 ) from exc
             except DjangoValidationError as exc:
                 field, message = _first_django_error(exc)
@@ -129,6 +138,12 @@ def domain_errors(context: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapper
 
     return decorator
+
+
+def retry_after_headers(exc: BookingError) -> dict[str, str]:
+    """Retry-After for a LimitReached that knows when a place frees up (RFC 9110, seconds)."""
+    retry_after = getattr(exc, "retry_after", None)
+    return {} if retry_after is None else {"Retry-After": str(retry_after)}
 
 
 def _first_django_error(exc: DjangoValidationError) -> tuple[str | None, str]:
@@ -210,6 +225,21 @@ def install_error_handlers(api: NinjaAPI) -> None:
             message = "The request body is not valid JSON."
         return _error_response(api, request, exc.status_code, message)
 
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Django's own limit, met when the body is read; the API's is checked before that
+        # (booking.api.middleware), so this only answers when DATA_UPLOAD_MAX_MEMORY_SIZE
+        # is the smaller of the two.
+        return _error_response(
+            api, request, 413, body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # E.g. more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS: the client's
+        # fault, as Django's own handler says with its 400.
+        return _error_response(api, request, 400, "The request is malformed or too large.")
+
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return _error_response(api, request, 404, "Not found.")
@@ -217,7 +247,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(BookingError)
     def domain_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
         # Endpoints translate these with domain_errors(); this is the safety net.
-        return _error_response(api, request, exc.status, exc.message, exc.field)
+        return _error_response(
+            api, request, exc.status, exc.message, exc.field, retry_after_headers(exc)
+        )
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -110,7 +110,16 @@ Every error is JSON `{"message": "...", "parameter": "<the parameter at fault, o
 | 403 | The token lacks the scope the call needs |
 | 404 | Unknown theme, customer type, employee, room, time slot or meeting (or not yours) |
 | 409 | Conflict: the time is taken or overlaps, the hold expired, the slot is not Booked |
+| 429 | A limit below was reached: wait the `Retry-After` seconds |
 | 500 | Server-side error |
 
 Time slots and meetings are visible only to the client that created them.
+
+## Limits per client
+
+- Requests: every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
+  `RateLimit-Reset` (seconds until the window starts again); past the limit, 429.
+- Holds: at most 20 Reserved time slots at once (by default).
+- Booked time slots without a meeting: at most 20 at once (by default), and each must get
+  its meeting before its `expiresAt` (15 minutes after booking), or its time is released.
 """

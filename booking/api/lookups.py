@@ -97,8 +97,4 @@ def external_customer_id(caller: ApiCaller, customer_id: str | None) -> str:
 
 def client_customer_id(customer: Customer) -> str | None:
     """The customerId the client sent, without the client's prefix."""
-    return customer.external_id.partition(":")[2] or None
-
-
-def customer(external_id: str) -> Customer | None:
-    return Customer.objects.filter(external_id=external_id).first()
+    return customer.client_reference or None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Body, Path, Router, Status
 
-from booking import services
+from booking import privacy, services
 from booking.api import lookups
 from booking.api.auth import ApiCaller, read, write
 from booking.api.docs import described, responses
@@ -15,6 +16,7 @@ from booking.api.schemas import (
     AnswerOut,
     CustomerOut,
     IcalIn,
+    Id,
     MeetingIn,
     MeetingOut,
     to_pk,
@@ -39,7 +41,6 @@ MEETING_EXAMPLE = {
     "employeeId": "333",
     "customerId": "67890",
     "description": "Meeting description",
-    "customer": {"name": "Carla Customer", "email": "carla@example.com", "phone": "+4512345678"},
 }
 
 
@@ -62,8 +63,8 @@ def meeting_out(meeting: Meeting) -> MeetingOut:
         description=meeting.description,
         customer=CustomerOut(
             id=lookups.client_customer_id(customer),
-            name=customer.name,
-            email=customer.email,
+            name=customer.name or None,
+            email=customer.email or None,
             phone=customer.phone,
         ),
         answers=[
@@ -91,7 +92,8 @@ def _answers(given: dict[str, str] | None) -> dict[int, str]:
 
 
 def _customer(payload: MeetingIn, caller: ApiCaller) -> Customer:
-    """The customer by the client's customerId, created or updated from `customer`."""
+    """The customer by the client's customerId: updated from `customer` when sent, else
+    found or recorded as the client's reference alone (no contact details, no email)."""
     external_id = lookups.external_customer_id(caller, payload.customer_id)
     if payload.customer is not None:
         return services.customer_upsert(
@@ -100,15 +102,13 @@ def _customer(payload: MeetingIn, caller: ApiCaller) -> Customer:
             phone=payload.customer.phone,
             external_id=external_id,
         )
-    existing = lookups.customer(external_id) if external_id else None
-    if existing is None:
+    if not external_id:
         raise ApiError(
             400,
-            "Send customer {name, email} with a customerId BookMe does not know yet "
-            "(it is needed for the invitation).",
-            parameter="customer",
+            "Send customerId (your reference for the customer) or customer {name, email}.",
+            parameter="customerId",
         )
-    return existing
+    return services.customer_for_reference(external_id=external_id)
 
 
 @router.post(
@@ -129,21 +129,37 @@ def _customer(payload: MeetingIn, caller: ApiCaller) -> Customer:
 def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingOut]:
     """The time slot must be yours and Booked (409 otherwise, e.g. still Reserved).
 
-    `employeeId` and `roomId` may be left out; when sent they must be the slot's (400).
-    `customerId` is your id for the customer: the first time, send `customer` with a name
-    and an email (the invitation goes there); later `customerId` alone is enough.
+    The meeting must fit the slot (400 naming the field): the theme's duration is the
+    slot's length; a slot held with a theme or meeting type takes only that one; the
+    employee must hold the theme and the type. `employeeId` may be left out; when sent it
+    must be the slot's. `roomId` must be the slot's room, or, for a slot held without one
+    (the seed's reserve body), a free room the in-person meeting takes.
+
+    `customerId` is your reference for the customer, kept per client: alone it is enough
+    (BookMe then has no contact details and sends no email: download the invite from
+    `POST /bookme/meetings/{id}/ical`). `customer` {name, email, phone} is optional; sent,
+    it records or updates the details and the invitation goes to that email.
     Answers to the topic's information questions go in `answers`, keyed by question id.
+
+    Checked in this order: authentication (401/403), the body's shape (400), the slot is
+    yours (404), its state (409, whatever else the body holds), then the theme,
+    category, employee and room ids (404), and last how the meeting fits (400/409).
     """
     holder = request.auth.holder
+    slot: TimeSlot = lookups.own_time_slot(holder, payload.time_slot_id, parameter="timeSlotId")
+    services.meeting_slot_ready(slot, now=timezone.now())
     topic = lookups.topic(payload.theme_id, parameter="themeId")
     category = (
         lookups.category(payload.customer_category_id, parameter="customerCategoryId")
         if payload.customer_category_id is not None
         else None
     )
-    slot: TimeSlot = lookups.own_time_slot(holder, payload.time_slot_id, parameter="timeSlotId")
     lookups.must_match(payload.employee_id, slot.employee_id, Employee, parameter="employeeId")
-    lookups.must_match(payload.room_id, slot.room_id, Room, parameter="roomId")
+    room = None
+    if slot.room_id is not None:
+        lookups.must_match(payload.room_id, slot.room_id, Room, parameter="roomId")
+    elif payload.room_id is not None:
+        room = lookups.room(payload.room_id, parameter="roomId")
     answers = _answers(payload.answers)
     with transaction.atomic():
         meeting = services.meeting_create(
@@ -153,6 +169,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingOu
             customer=_customer(payload, request.auth),
             meeting_type=payload.type.value,
             customer_category=category,
+            room=room,
             description=payload.description,
             answers=answers,
             booked_by=payload.booked_by,
@@ -165,11 +182,11 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingOu
     "/bookme/meetings/{meetingId}",
     auth=read,
     by_alias=True,
-    response=responses({200: MeetingOut}, 404),
-    openapi_extra=described(404),
+    response=responses({200: MeetingOut}, 400, 404),
+    openapi_extra=described(400, 404),
     summary="Get one of your meetings",
 )
-def get_meeting(request: HttpRequest, meeting_id: str = MEETING_ID) -> MeetingOut:
+def get_meeting(request: HttpRequest, meeting_id: Id = MEETING_ID) -> MeetingOut:
     """A meeting you created, with its status (confirmed or cancelled)."""
     return meeting_out(lookups.own_meeting(request.auth.holder, meeting_id, parameter="meetingId"))
 
@@ -178,12 +195,12 @@ def get_meeting(request: HttpRequest, meeting_id: str = MEETING_ID) -> MeetingOu
     "/bookme/meetings/{meetingId}/cancel",
     auth=write,
     by_alias=True,
-    response=responses({200: MeetingOut}, 404),
-    openapi_extra=described(404),
+    response=responses({200: MeetingOut}, 400, 404),
+    openapi_extra=described(400, 404),
     summary="Cancel one of your meetings",
 )
 @domain_errors("meeting_id")
-def cancel_meeting(request: HttpRequest, meeting_id: str = MEETING_ID) -> MeetingOut:
+def cancel_meeting(request: HttpRequest, meeting_id: Id = MEETING_ID) -> MeetingOut:
     """Cancels the meeting and frees its time; cancelling again changes nothing.
 
     The customer's online cut-off does not apply to API clients, which act for the
@@ -221,7 +238,7 @@ def cancel_meeting(request: HttpRequest, meeting_id: str = MEETING_ID) -> Meetin
 def meeting_ical(
     request: HttpRequest,
     payload: Body[IcalIn | None] = None,
-    meeting_id: str = MEETING_ID,
+    meeting_id: Id = MEETING_ID,
 ) -> HttpResponse:
     """The same invite the customer gets by email. Every body property is optional:
     `title` replaces the summary (default: the topic's name), `description` the meeting's.
@@ -234,4 +251,5 @@ def meeting_ical(
     )
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    privacy.mark_private(response)  # the customer's name and email: no cache may keep it
     return response

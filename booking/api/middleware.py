@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from booking.api.errors import body_too_large
 
 API_PREFIX = "/api/"
 MESSAGES = {
@@ -17,12 +20,22 @@ class ApiErrorShapeMiddleware:
     """An unknown path or a wrong method under /api/ is answered by Django's URL
     resolver or by ninja's router, in HTML or with no body; clients get the same
     {"message", "parameter"} JSON as from every other API error instead.
+
+    A body over BOOKME_API_MAX_BODY_BYTES is refused here with a 413, before it is read.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX):
+            limit = settings.BOOKME_API_MAX_BODY_BYTES
+            # Checked before anything reads the body or looks up the token. WSGI reads no
+            # more than Content-Length, so the header is the whole story.
+            if _content_length(request) > limit:
+                return JsonResponse(
+                    {"message": body_too_large(limit), "parameter": None}, status=413
+                )
         response = self.get_response(request)
         if (
             request.path.startswith(API_PREFIX)
@@ -37,3 +50,10 @@ class ApiErrorShapeMiddleware:
                 shaped["Allow"] = response["Allow"]
             return shaped
         return response
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # as Django reads it: no body

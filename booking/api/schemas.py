@@ -15,14 +15,21 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
+
+from booking.validators import has_line_break_or_control
 
 # Times outside this range are surely a mistake, and far ones overflow date arithmetic.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_ID = 2**63 - 1
+# Longest list in a query (ids, meeting types): a search names a few, never thousands.
+MAX_LIST_ITEMS = 100
+# An ISO 8601 instant with microseconds and an offset fits easily.
+MAX_INSTANT_LENGTH = 40
 
 
 class MeetingTypeEnum(StrEnum):
@@ -41,6 +48,27 @@ def _split_commas(value: Any) -> Any:
         value = [value]
     if isinstance(value, list):
         return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    return value
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text (SQLite stores it): refuse it for every database.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _single_line(value: str) -> str:
+    if has_line_break_or_control(value):
+        raise ValueError("must be one line without control characters")
+    return value
+
+
+def _short_instant(value: Any) -> Any:
+    if isinstance(value, str):
+        if len(value) > MAX_INSTANT_LENGTH:
+            raise ValueError(f"must be at most {MAX_INSTANT_LENGTH} characters")
+        _no_nul(value)
     return value
 
 
@@ -70,10 +98,20 @@ def to_pk(value: str | None) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+# Every input string is Text (or an Id, an enum, a literal): NUL refused, length bounded.
+Text = Annotated[str, AfterValidator(_no_nul)]
 Id = Annotated[
-    str, BeforeValidator(_int_to_str), Field(min_length=1, max_length=40, examples=["12345"])
+    str,
+    BeforeValidator(_int_to_str),
+    Field(min_length=1, max_length=40, examples=["12345"]),
+    AfterValidator(_no_nul),
 ]
-InstantIn = Annotated[AwareDatetime, AfterValidator(_in_range)]
+InstantIn = Annotated[
+    AwareDatetime,
+    BeforeValidator(_short_instant),
+    AfterValidator(_in_range),
+    WithJsonSchema({"type": "string", "format": "date-time", "maxLength": MAX_INSTANT_LENGTH}),
+]
 Instant = Annotated[datetime, AfterValidator(_utc)]
 
 
@@ -167,7 +205,9 @@ class AvailableQuery(InSchema):
         description="true: slots with an employee; false: room-only slots (no employee)."
     )
     explicit_employee_ids: list[Id] | None = Field(
-        None, description="Only these employees; repeat the parameter or separate with commas."
+        None,
+        max_length=MAX_LIST_ITEMS,
+        description="Only these employees; repeat the parameter or separate with commas.",
     )
     start_date: InstantIn | None = Field(
         None,
@@ -183,10 +223,14 @@ class AvailableQuery(InSchema):
     theme: Id | None = Field(None, description="A meeting topic id (its rules apply).")
     customer_category_id: Id | None = None
     meeting_types: list[MeetingTypeEnum] | None = Field(
-        None, description="physical, online, phone; repeat the parameter or separate with commas."
+        None,
+        max_length=MAX_LIST_ITEMS,
+        description="physical, online, phone; repeat the parameter or separate with commas.",
     )
     require_room: bool = Field(False, description="Only slots that come with a free room.")
-    specific_rooms: list[Id] | None = Field(None, description="Only these rooms.")
+    specific_rooms: list[Id] | None = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Only these rooms."
+    )
     meeting_duration: int | None = Field(
         None, ge=1, le=1440, description="Minutes; default: the topic's duration (or 60)."
     )
@@ -216,7 +260,7 @@ class TimeSlotIn(InSchema):
 
 class ReserveIn(InSchema):
     time_slot: TimeSlotIn
-    token: str = Field(
+    token: Text = Field(
         min_length=1,
         max_length=200,
         description="Your idempotency key: the same token again returns the same reservation.",
@@ -240,7 +284,10 @@ class TimeSlotOut(OutSchema):
     employee_id: str | None
     room_id: str | None
     theme_id: str | None
-    expires_at: Instant | None = Field(description="When a Reserved hold lapses; null otherwise.")
+    expires_at: Instant | None = Field(
+        description="When a Reserved hold lapses, or when a Booked slot without a meeting is "
+        "released; null once it has its meeting (or is Cancelled or Expired)."
+    )
 
 
 class PatchOperation(InSchema):
@@ -255,11 +302,16 @@ class PatchOperation(InSchema):
 
 
 class CustomerIn(InSchema):
-    name: str = Field(min_length=1, max_length=200, examples=["Carla Customer"])
-    email: Annotated[str, AfterValidator(_email)] = Field(
+    name: Annotated[Text, AfterValidator(_single_line)] = Field(
+        min_length=1,
+        max_length=200,
+        description="One line: no line breaks or control characters.",
+        examples=["Carla Customer"],
+    )
+    email: Annotated[Text, AfterValidator(_email)] = Field(
         max_length=254, examples=["carla@example.com"]
     )
-    phone: str = Field("", max_length=40, examples=["+45 12 34 56 78"])
+    phone: Text = Field("", max_length=40, examples=["+45 12 34 56 78"])
 
 
 class MeetingIn(InSchema):
@@ -270,26 +322,30 @@ class MeetingIn(InSchema):
     theme_id: Id
     room_id: Id | None = Field(None, description="If given, must be the time slot's room.")
     employee_id: Id | None = Field(None, description="If given, must be the time slot's employee.")
-    customer_id: str | None = Field(
+    customer_id: Text | None = Field(
         None,
         min_length=1,
         max_length=80,
-        description="Your id for the customer. The first time, send `customer` too.",
+        description="Your reference for the customer, kept per client; alone it is enough.",
         examples=["67890"],
     )
-    description: str = Field("", max_length=5000)
+    description: Text = Field("", max_length=5000)
     customer: CustomerIn | None = Field(
-        None, description="Contact details for invitations; required for a new customer."
+        None, description="Optional contact details: the invitation email goes there."
     )
-    answers: dict[str, Annotated[str, Field(max_length=2048)]] | None = Field(
-        None, description="Answers to the topic's information questions, by question id."
+    answers: (
+        dict[Annotated[str, Field(max_length=40)], Annotated[Text, Field(max_length=2048)]] | None
+    ) = Field(
+        None,
+        max_length=MAX_LIST_ITEMS,
+        description="Answers to the topic's information questions, by question id.",
     )
 
 
 class CustomerOut(OutSchema):
     id: str | None = Field(description="Your customerId.")
-    name: str
-    email: str
+    name: str | None = Field(description="Null when only your customerId is known.")
+    email: str | None = Field(description="Null when not given: no email is sent.")
     phone: str
 
 
@@ -320,7 +376,7 @@ class MeetingOut(OutSchema):
 
 
 class IcalIn(InSchema):
-    title: str | None = Field(None, max_length=200, description="Default: the topic's name.")
-    description: str | None = Field(
+    title: Text | None = Field(None, max_length=200, description="Default: the topic's name.")
+    description: Text | None = Field(
         None, max_length=5000, description="Default: the meeting's description."
     )

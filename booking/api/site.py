@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 from booking.api import config, meetings, time_slots
+from booking.api.auth import rate_limit_headers
 from booking.api.errors import install_error_handlers
 from booking.api.guide import GUIDE
 
 SECURITY_SCHEME = "OAuth2ClientCredentials"
+ERROR_SCHEMA = "#/components/schemas/ErrorOut"
 
 
 class _Schema(OpenAPISchema):
@@ -25,6 +28,18 @@ class _Schema(OpenAPISchema):
             self.securitySchemes[SECURITY_SCHEME] = auth.openapi_security_schema
             requirements.append({SECURITY_SCHEME: list(getattr(auth, "scopes", []))})
         return requirements
+
+    def operation_details(self, operation: Operation) -> dict[str, Any]:
+        """Bodies are size-limited for every operation (booking.api.middleware): where an
+        operation takes one, its 413 is documented like every other error."""
+        details = super().operation_details(operation)
+        if "requestBody" in details:
+            details["responses"][413] = {
+                "description": "The request body is larger than "
+                f"{settings.BOOKME_API_MAX_BODY_BYTES} bytes (BOOKME_API_MAX_BODY_BYTES).",
+                "content": {"application/json": {"schema": {"$ref": ERROR_SCHEMA}}},
+            }
+        return details
 
 
 class BookMeAPI(NinjaAPI):
@@ -43,6 +58,8 @@ api = BookMeAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
+# Around each operation, authentication included: its answer, even an error, gets them.
+api.add_decorator(rate_limit_headers, mode="view")
 api.add_router("", config.router)
 api.add_router("", time_slots.router)
 api.add_router("", meetings.router)

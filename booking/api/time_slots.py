@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Body, Path, Query, Router, Status
@@ -17,11 +17,12 @@ from booking.api.errors import ApiError, domain_errors
 from booking.api.schemas import (
     AvailableQuery,
     AvailableSlotOut,
+    Id,
     PatchOperation,
     ReserveIn,
     TimeSlotOut,
 )
-from booking.models import TimeSlot, TimeSlotStatus
+from booking.models import OCCUPYING_STATUSES, TimeSlot, TimeSlotStatus
 from booking.search import SlotSearch, find_slots
 
 router = Router(tags=["2-4. Time slots"])
@@ -43,7 +44,13 @@ RESERVE_EXAMPLE = {
     "token": "reservation-token",
 }
 PATCH_EXAMPLE = [{"op": "replace", "path": "/status", "value": "Booked"}]
-PATCH_SCHEMA = {"type": "array", "items": {"$ref": "#/components/schemas/PatchOperation"}}
+PATCH_SCHEMA = {
+    "type": "array",
+    "items": {"$ref": "#/components/schemas/PatchOperation"},
+    "minItems": 1,
+    "maxItems": 1,
+}
+ONE_OPERATION = "A JSON Patch here holds exactly one operation (replace /status)."
 
 
 def time_slot_out(slot: TimeSlot) -> TimeSlotOut:
@@ -55,7 +62,8 @@ def time_slot_out(slot: TimeSlot) -> TimeSlotOut:
         employee_id=None if slot.employee_id is None else str(slot.employee_id),
         room_id=None if slot.room_id is None else str(slot.room_id),
         theme_id=None if slot.topic_id is None else str(slot.topic_id),
-        expires_at=slot.expires_at if slot.status == TimeSlotStatus.RESERVED else None,
+        # A hold's end, or a Booked slot's deadline for its meeting; null once it has one.
+        expires_at=slot.expires_at if slot.status in OCCUPYING_STATUSES else None,
     )
 
 
@@ -145,7 +153,8 @@ def reserve_time_slot(request: HttpRequest, payload: ReserveIn) -> Status[TimeSl
     The time is re-checked now: taken or overlapping another booking gives 409.
     `token` makes the call idempotent: sending the same token again returns the same
     reservation (200) instead of holding a second one; the same token for a different
-    time is a 400.
+    time is a 400. You can hold at most BOOKME_API_MAX_ACTIVE_HOLDS (20) times at once:
+    past that 429, with Retry-After the seconds until your first hold lapses.
     """
     wanted = payload.time_slot
     if wanted.end_date <= wanted.start_date:
@@ -175,6 +184,7 @@ def reserve_time_slot(request: HttpRequest, payload: ReserveIn) -> Status[TimeSl
         topic=lookups.topic(payload.theme_id, parameter="themeId") if payload.theme_id else None,
         meeting_type=payload.meeting_type.value if payload.meeting_type else None,
         token=payload.token,
+        max_active_holds=settings.BOOKME_API_MAX_ACTIVE_HOLDS,
     )
     return Status(201 if created else 200, time_slot_out(slot))
 
@@ -183,12 +193,12 @@ def reserve_time_slot(request: HttpRequest, payload: ReserveIn) -> Status[TimeSl
     "/bookme/time-slots/{timeSlotId}",
     auth=read,
     by_alias=True,
-    response=responses({200: TimeSlotOut}, 404),
-    openapi_extra=described(404),
+    response=responses({200: TimeSlotOut}, 400, 404),
+    openapi_extra=described(400, 404),
     summary="Get one of your time slots",
 )
 @domain_errors("time_slot")
-def get_time_slot(request: HttpRequest, time_slot_id: str = TIME_SLOT_ID) -> TimeSlotOut:
+def get_time_slot(request: HttpRequest, time_slot_id: Id = TIME_SLOT_ID) -> TimeSlotOut:
     """A time slot you reserved, with its current status."""
     return time_slot_out(
         lookups.own_time_slot(request.auth.holder, time_slot_id, parameter="timeSlotId")
@@ -207,7 +217,7 @@ def get_time_slot(request: HttpRequest, time_slot_id: str = TIME_SLOT_ID) -> Tim
         requestBody={
             "content": {
                 "application/json-patch+json": {"schema": PATCH_SCHEMA, "example": PATCH_EXAMPLE},
-                "application/json": {"example": PATCH_EXAMPLE},
+                "application/json": {"schema": PATCH_SCHEMA, "example": PATCH_EXAMPLE},
             }
         },
     ),
@@ -217,22 +227,32 @@ def get_time_slot(request: HttpRequest, time_slot_id: str = TIME_SLOT_ID) -> Tim
 def update_time_slot(
     request: HttpRequest,
     operations: Body[list[PatchOperation]],
-    time_slot_id: str = TIME_SLOT_ID,
+    time_slot_id: Id = TIME_SLOT_ID,
 ) -> TimeSlotOut:
     """A JSON Patch (RFC 6902) document; the one operation supported is replacing `/status`:
 
     - `"Booked"`: confirm your hold. Only before `expiresAt` (409 after); booking twice is fine.
+      Then create its meeting within BOOKME_BOOKED_WITHOUT_MEETING_MINUTES (15), before the
+      new `expiresAt`, or the time is released. At most BOOKME_API_MAX_BOOKED_WITHOUT_MEETING
+      (20) of your slots can wait for their meeting at once: past that 429 with Retry-After.
     - `"Cancelled"`: give the time up (a meeting on it is cancelled too).
 
-    Send it as `application/json-patch+json` or `application/json`. Any other operation,
-    path or value is a 400 naming it (e.g. `0.op`).
+    Send it as `application/json-patch+json` or `application/json`, with exactly one
+    operation (an empty patch or two operations is a 400). Any other operation, path or
+    value is a 400 naming it (e.g. `0.op`).
     """
+    # One operation, one transition: "Booked then Cancelled" in one request is no use to
+    # anyone, and would apply half of itself if the second failed.
+    if len(operations) != 1:
+        raise ApiError(400, ONE_OPERATION)
     holder = request.auth.holder
     slot = lookups.own_time_slot(holder, time_slot_id, parameter="timeSlotId")
-    with transaction.atomic():
-        for operation in operations:
-            if operation.value == TimeSlotStatus.BOOKED:
-                slot = services.time_slot_book(time_slot_id=slot.pk, holder=holder)
-            else:
-                slot = services.time_slot_release(time_slot_id=slot.pk, holder=holder)
+    if operations[0].value == TimeSlotStatus.BOOKED:
+        slot = services.time_slot_book(
+            time_slot_id=slot.pk,
+            holder=holder,
+            max_booked_without_meeting=settings.BOOKME_API_MAX_BOOKED_WITHOUT_MEETING,
+        )
+    else:
+        slot = services.time_slot_release(time_slot_id=slot.pk, holder=holder)
     return time_slot_out(slot)

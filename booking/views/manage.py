@@ -1,22 +1,27 @@
 """A booked meeting: confirmation, the manage link, the invite, cancel and reschedule.
 
-The unguessable Meeting.reference in the URL is the key: no account is needed.
+The unguessable Meeting.reference in the URL is the key: no account is needed. So every
+page behind it is private (never cached nor indexed) and stops showing the meeting's
+details some days after it is over (booking.privacy).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.defaults import page_not_found
 
-from booking import services
+from booking import privacy, services
 from booking.errors import BookingError, HoldExpired, InvalidState, LimitReached, SlotUnavailable
 from booking.forms import ANY_EMPLOYEE, topic_employees
 from booking.models import Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
@@ -36,6 +41,37 @@ from booking.web import (
     slot_zone,
 )
 from config_data.models import MeetingType
+
+
+class LinkExpired(Exception):
+    """The meeting behind the link is long over: its details are no longer shown."""
+
+
+def linked_meeting(reference: str) -> Meeting:
+    """The meeting behind a manage link, while the link may still show it."""
+    meeting = meeting_or_404(reference)
+    if privacy.link_expired(meeting, timezone.now()):
+        raise LinkExpired
+    return meeting
+
+
+def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a page reached through a meeting's reference: no cache keeps it, no crawler
+    indexes it; a wrong reference is the 404 page and an expired link the "over" page
+    (410), both private as well, whatever the method."""
+
+    @wraps(view)
+    def private_view(request: HtmxHttpRequest, reference: str, **kwargs: object) -> HttpResponse:
+        try:
+            response = view(request, reference, **kwargs)
+        except Http404 as e:
+            response = page_not_found(request, e)
+        except LinkExpired:
+            response = render_page(request, "booking/manage.html", {"expired": True}, status=410)
+        privacy.mark_private(response)
+        return response
+
+    return private_view
 
 
 def change_deadline(meeting: Meeting) -> datetime:
@@ -72,36 +108,40 @@ def too_late_message(meeting: Meeting) -> str:
     ) % {"hours": meeting.topic.change_cutoff}
 
 
+@private_page
 @require_GET
 def confirmed(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Right after booking: everything about the meeting, the invite and the manage link."""
-    meeting = meeting_or_404(reference)
+    meeting = linked_meeting(reference)
     return render_page(request, "booking/confirmed.html", meeting_context(request, meeting))
 
 
+@private_page
 @require_GET
 def manage(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """The page behind the link in the email: details, cancel, reschedule."""
-    meeting = meeting_or_404(reference)
+    meeting = linked_meeting(reference)
     return render_page(request, "booking/manage.html", meeting_context(request, meeting))
 
 
+@private_page
 @require_GET
 def invite(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """The meeting as an .ics file (a cancelled meeting gives a cancellation)."""
     from booking.ical import meeting_calendar  # imported here: ical is its own module
 
-    meeting = meeting_or_404(reference)
+    meeting = linked_meeting(reference)
     day = meeting.start.astimezone(meeting_zone(meeting)).date()
     response = HttpResponse(meeting_calendar(meeting), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{day.isoformat()}.ics"'
     return response
 
 
+@private_page
 @require_http_methods(["GET", "POST"])
 def cancel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Ask once, then cancel: frees the time; refused after the topic's cut-off."""
-    meeting = meeting_or_404(reference)
+    meeting = linked_meeting(reference)
     error, status = "", 200
     if meeting.status == MeetingStatus.CANCELLED:
         return redirect("booking:manage", reference=reference)
@@ -146,10 +186,11 @@ def reschedule_options(meeting: Meeting, employee_value: str | None) -> tuple[Pi
     return options, employee_value
 
 
+@private_page
 @require_http_methods(["GET", "POST"])
 def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Pick a new time in the same picker; POST holds it for the move."""
-    meeting = meeting_or_404(reference)
+    meeting = linked_meeting(reference)
     now = timezone.now()
     data = request.POST if request.method == "POST" else request.GET
     options, employee_value = reschedule_options(meeting, data.get("employee"))
@@ -195,10 +236,11 @@ def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     return render_page(request, "booking/reschedule.html", context, partial="picker", status=status)
 
 
+@private_page
 @require_http_methods(["GET", "POST"])
 def reschedule_confirm(request: HtmxHttpRequest, reference: str, slot_id: int) -> HttpResponse:
     """Old time, new time, one button: the new time is booked before the old one is freed."""
-    meeting = meeting_or_404(reference)
+    meeting = linked_meeting(reference)
     info = hold_info(request, slot_id)
     if info is not None and info.done == reference:  # submitted twice: already moved
         return redirect("booking:manage", reference=reference)

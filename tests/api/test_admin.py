@@ -23,7 +23,7 @@ def test_staff_create_a_client_with_its_scopes_in_the_admin(client, db):
         "/admin/oauth2_provider/application/add/",
         {
             "client_id": "partner-id",
-            "client_secret": "partner-secret",
+            "client_secret": "partner-secret-" + "x" * 43,
             "hash_client_secret": "on",
             "client_type": "confidential",
             "authorization_grant_type": "client-credentials",

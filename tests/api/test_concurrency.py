@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from booking.models import TimeSlot, TimeSlotStatus
+from tests import factories
 from tests.api.helpers import Caller, issue_token, make_application, reserve_body
 from tests.concurrency import race
 
@@ -51,6 +52,8 @@ def test_concurrent_reserves_of_one_time_on_postgresql(world, frozen_clock):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_overlapping_reserves_one_wins(world, frozen_clock):
     """Starts 10:00, 10:07, 10:14, ... all overlap: one 201, the rest 409, on either database."""
+    # A topic on a one-minute grid puts every start on a grid (theme-less holds need one).
+    factories.topic(employees=[world.alice], slot_step=1)
     racers = clients(THREADS)
 
     def call(n: int, caller: Caller) -> Any:
@@ -73,3 +76,22 @@ def test_concurrent_retries_with_one_token_hold_once(world, frozen_clock):
     assert statuses(responses) == {201: 1, 200: THREADS - 1}
     assert len({r.json()["id"] for r in responses}) == 1
     assert TimeSlot.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reserves_of_one_client_never_pass_its_hold_cap(world, settings, frozen_clock):
+    """Eight reserves of eight free hours at once, cap 2: exactly two 201 and six 429.
+
+    Without the per-holder lock both counts would see room below the cap on PostgreSQL.
+    """
+    settings.BOOKME_API_MAX_ACTIVE_HOLDS = 2
+    (first,) = clients(1)
+    racers = [Caller(first.application, first.token, Client()) for _ in range(THREADS)]
+
+    def call(n: int, caller: Caller) -> Any:
+        start, end = f"2026-06-02T{7 + n:02d}:00:00Z", f"2026-06-02T{8 + n:02d}:00:00Z"
+        return caller.post(RESERVE, reserve_body(world.alice, start=start, end=end, token=f"h{n}"))
+
+    responses = race([lambda c=c, n=n: call(n, c) for n, c in enumerate(racers)])
+    assert statuses(responses) == {201: 2, 429: THREADS - 2}
+    assert TimeSlot.objects.filter(status=TimeSlotStatus.RESERVED).count() == 2

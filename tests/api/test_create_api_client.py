@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from io import StringIO
 
 import pytest
@@ -10,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from oauth2_provider.models import get_application_model
 
+from booking.api.client_secrets import ALGORITHM
 from booking.api.models import ApiClient
 
 
@@ -69,3 +72,14 @@ def test_a_second_client_with_the_same_name_is_refused(db):
     with pytest.raises(CommandError, match="already exists"):
         create("Partner")
     assert get_application_model().objects.count() == 1
+
+
+def test_the_secret_is_random_enough_for_a_fast_hash(db):
+    """At least 256 bits of randomness, stored with the fast client secret hasher."""
+    first, second = create("One"), create("Two")
+    secret = first["client_secret"]
+    assert re.fullmatch(r"[A-Za-z0-9]+", secret)
+    assert len(secret) * math.log2(62) >= 256
+    assert secret != second["client_secret"]
+    stored = get_application_model().objects.get(client_id=first["client_id"]).client_secret
+    assert stored.startswith(f"{ALGORITHM}$")

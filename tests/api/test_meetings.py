@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import icalendar
 import pytest
 import vobject
+from django.core import mail
 
 from booking.models import Customer, Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
 from tests import factories
@@ -93,27 +96,65 @@ def test_customer_ids_belong_to_their_client(world, caller, outsider):
     body = meeting_body(world, slot)
     del body["customer"]
     response = outsider.post(MEETINGS, body)
-    assert response.status_code == 400
-    assert response.json()["parameter"] == "customer"
-
-    body["customer"] = {"name": "Otto Other", "email": "otto@example.com"}
-    response = outsider.post(MEETINGS, body)
-    assert response.status_code == 201
-    assert response.json()["customer"]["id"] == "cust-1"
+    assert response.status_code == 201, response.content
+    assert response.json()["customer"] == {
+        "id": "cust-1",
+        "name": None,
+        "email": None,
+        "phone": "",
+    }
     assert Customer.objects.get(name="Carla Customer").email == "carla@example.com"
     assert Customer.objects.count() == 2
 
 
-@pytest.mark.parametrize("customer_id", ["new-customer", None])
-def test_a_new_customer_needs_contact_details(world, caller, customer_id):
-    """Without `customer` and without a known customerId: 400 naming customer, nothing saved."""
+def test_an_unknown_customer_id_alone_is_the_clients_reference(
+    world, caller, django_capture_on_commit_callbacks
+):
+    """A new customerId without `customer`: 201, a customer without contact details, no
+    customer email (the adviser's names the reference), an invite without an attendee."""
     slot = booked_slot(caller, world.alice)
-    body = meeting_body(world, slot, customerId=customer_id)
+    body = meeting_body(world, slot, customerId="67890")
+    del body["customer"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = caller.post(MEETINGS, body)
+    assert response.status_code == 201, response.content
+    customer = Customer.objects.get()
+    assert (customer.external_id, customer.name, customer.email) == (
+        f"{caller.application.pk}:67890",
+        "",
+        "",
+    )
+    assert [m.to for m in mail.outbox] == [[world.alice.email]]
+    assert mail.outbox[0].reply_to == []
+    assert "Customer 67890" in mail.outbox[0].subject
+    ics = caller.post(f"{MEETINGS}/{response.json()['id']}/ical")
+    event = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")[0]
+    assert "ATTENDEE" not in event
+
+
+def test_details_sent_later_complete_the_referenced_customer(world, caller):
+    """customerId first alone, then with `customer`: the same customer, now with details."""
+    slot = booked_slot(caller, world.alice)
+    body = meeting_body(world, slot)
+    del body["customer"]
+    assert caller.post(MEETINGS, body).status_code == 201
+    create_meeting(
+        caller, world, start="2026-06-02T11:00:00Z", end="2026-06-02T12:00:00Z", token="later"
+    )
+    customer = Customer.objects.get()
+    assert (customer.name, customer.email) == ("Carla Customer", "carla@example.com")
+
+
+def test_a_meeting_needs_a_customer_id_or_details(world, caller):
+    """Neither customerId nor `customer`: 400 naming customerId, nothing saved."""
+    slot = booked_slot(caller, world.alice)
+    body = meeting_body(world, slot, customerId=None)
     del body["customer"]
     response = caller.post(MEETINGS, body)
     assert response.status_code == 400
-    assert response.json()["parameter"] == "customer"
+    assert response.json()["parameter"] == "customerId"
     assert not Meeting.objects.exists()
+    assert not Customer.objects.exists()
 
 
 def test_a_reserved_but_not_booked_slot_is_409(world, caller):
@@ -126,6 +167,133 @@ def test_a_reserved_but_not_booked_slot_is_409(world, caller):
         "parameter": "timeSlotId",
     }
     assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"themeId": "999999"},
+        {"customerCategoryId": "999999"},
+        {"employeeId": "999999"},
+        {"roomId": "999999"},
+        {"employeeId": "0"},
+        {"customerId": None, "customer": None},
+        {"answers": {"abc": "yes"}},
+        {"type": "phone"},
+    ],
+)
+def test_a_reserved_slot_is_409_whatever_else_the_body_holds(world, caller, change):
+    """The slot's state is checked right after its ownership: unknown theme, category,
+    employee or room, no customer, bad answers: still 409 naming timeSlotId."""
+    slot = reserve(caller, world.alice)
+    response = caller.post(MEETINGS, meeting_body(world, slot, **change))
+    assert response.status_code == 409, response.content
+    assert response.json()["parameter"] == "timeSlotId"
+    assert not Customer.objects.exists()
+
+
+def test_another_clients_reserved_slot_is_404_not_409(world, caller, outsider):
+    """Ownership comes before state: someone else's Reserved slot is unknown (404)."""
+    slot = reserve(caller, world.alice)
+    response = outsider.post(MEETINGS, meeting_body(world, slot, themeId="999999"))
+    assert response.status_code == 404
+    assert response.json()["parameter"] == "timeSlotId"
+
+
+# --- the meeting fits its slot ---------------------------------------------------------
+
+
+def test_a_theme_must_last_as_long_as_the_slot(world, caller):
+    """A 30-minute hold cannot carry 60-minute Mortgage: 400 naming themeId, precisely."""
+    factories.topic(name="Quick chat", employees=[world.alice], duration=30)
+    slot = booked_slot(caller, world.alice, end="2026-06-02T08:30:00Z")
+    response = caller.post(MEETINGS, meeting_body(world, slot))
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Theme 'Mortgage' lasts 60 minutes; the time slot lasts 30 minutes.",
+        "parameter": "themeId",
+    }
+    assert not Meeting.objects.exists()
+
+
+def test_a_slot_held_for_a_theme_takes_only_that_theme(world, caller):
+    """Held with themeId Mortgage: a meeting of another theme is 400 naming themeId."""
+    pension = factories.topic(name="Pension", employees=[world.alice])
+    slot = booked_slot(caller, world.alice, themeId=str(world.topic.pk))
+    response = caller.post(MEETINGS, meeting_body(world, slot, themeId=str(pension.pk)))
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "The time slot was held for theme 'Mortgage', not 'Pension'.",
+        "parameter": "themeId",
+    }
+
+
+def test_a_slot_held_for_a_meeting_type_takes_only_that_type(world, caller):
+    """Held with meetingType online: an in-person meeting on it is 400 naming type."""
+    slot = booked_slot(caller, world.alice, themeId=str(world.topic.pk), meetingType="online")
+    response = caller.post(MEETINGS, meeting_body(world, slot, type="physical"))
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "The time slot was held for a 'online' meeting, not 'physical'.",
+        "parameter": "type",
+    }
+
+
+def test_a_type_the_employee_does_not_offer_is_400(world, caller):
+    """Alice takes no online meetings: an online Mortgage meeting on her slot is 400."""
+    world.alice.online = False
+    world.alice.save()
+    slot = booked_slot(caller, world.alice)
+    response = caller.post(MEETINGS, meeting_body(world, slot, type="online"))
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "type"
+
+
+def test_an_in_person_meeting_on_a_roomless_hold_takes_the_named_room(world, caller):
+    """The seed: reserve without a room, then type physical with roomId: the slot takes it."""
+    slot = booked_slot(caller, world.alice)
+    body = meeting_body(world, slot, type="physical", roomId=str(world.big_room.pk))
+    response = caller.post(MEETINGS, body)
+    assert response.status_code == 201, response.content
+    assert response.json()["roomId"] == str(world.big_room.pk)
+    stored = TimeSlot.objects.get(pk=slot["id"])
+    assert (stored.room, stored.topic) == (world.big_room, world.topic)
+
+
+def test_a_taken_room_cannot_be_named(world, caller, outsider):
+    """The room is taken at that time by someone else: 409, and the slot keeps no room."""
+    booked_slot(
+        outsider,
+        world.bob,
+        themeId=str(world.topic.pk),
+        meetingType="physical",
+        time_slot={"roomId": str(world.big_room.pk)},
+    )
+    slot = booked_slot(caller, world.alice)
+    body = meeting_body(world, slot, type="physical", roomId=str(world.big_room.pk))
+    response = caller.post(MEETINGS, body)
+    assert response.status_code == 409
+    assert response.json()["parameter"] == "timeSlotId"
+    assert TimeSlot.objects.get(pk=slot["id"]).room is None
+    assert not Meeting.objects.exists()
+
+
+def test_a_themeless_hold_takes_the_themes_buffers(world, caller, outsider):
+    """A theme with 15-minute buffers on a theme-less hold: its blocked time grows, and a
+    neighbour inside the buffer makes the meeting a 409."""
+    world.topic.buffer_after = 15
+    world.topic.save()
+    slot = booked_slot(caller, world.alice)
+    response = caller.post(MEETINGS, meeting_body(world, slot))
+    assert response.status_code == 201, response.content
+    stored = TimeSlot.objects.get(pk=slot["id"])
+    assert stored.blocked_end - stored.end == timedelta(minutes=15)
+
+    other = booked_slot(caller, world.bob, token="bob")
+    booked_slot(outsider, world.bob, token="next", start=ELEVEN, end="2026-06-02T10:00:00Z")
+    response = caller.post(MEETINGS, meeting_body(world, other, employeeId=str(world.bob.pk)))
+    assert response.status_code == 409
+    assert response.json()["parameter"] == "timeSlotId"
 
 
 def test_a_second_meeting_on_the_same_slot_is_409(world, caller):
@@ -191,17 +359,34 @@ def test_invalid_meeting_bodies_name_the_parameter(world, caller, change, status
 
 def test_employee_and_room_must_be_the_slots(world, caller):
     """employeeId or roomId that exist but are not the slot's: 400 naming them."""
-    slot = booked_slot(caller, world.alice)
+    slot = booked_slot(
+        caller,
+        world.alice,
+        themeId=str(world.topic.pk),
+        meetingType="physical",
+        time_slot={"roomId": str(world.small_room.pk)},
+    )
     for change, parameter in (
         ({"employeeId": str(world.bob.pk)}, "employeeId"),
         ({"roomId": str(world.big_room.pk)}, "roomId"),
     ):
-        response = caller.post(MEETINGS, meeting_body(world, slot, **change))
+        response = caller.post(MEETINGS, meeting_body(world, slot, type="physical", **change))
         assert response.status_code == 400
         assert response.json() == {
             "message": f"{parameter} does not match the time slot's.",
             "parameter": parameter,
         }
+
+
+def test_an_online_meeting_takes_no_room(world, caller):
+    """roomId with an online meeting on a roomless slot: 400 naming roomId."""
+    slot = booked_slot(caller, world.alice)
+    response = caller.post(MEETINGS, meeting_body(world, slot, roomId=str(world.big_room.pk)))
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Only an in-person meeting takes a room.",
+        "parameter": "roomId",
+    }
 
 
 def test_a_category_the_theme_is_closed_to_is_400(world, caller):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import schemathesis
@@ -14,6 +17,7 @@ from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -23,7 +27,18 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.helpers import create_meeting, reserve
+from booking.models import Customer, Meeting, TimeSlot
+from tests.api.helpers import (
+    BOOKED,
+    TEN,
+    booked_slot,
+    create_meeting,
+    meeting_body,
+    reserve,
+    reserve_body,
+)
+
+WEDNESDAY_TEN, WEDNESDAY_ELEVEN = "2026-06-03T08:00:00Z", "2026-06-03T09:00:00Z"
 
 OPERATIONS = {
     ("get", "/api/bookme/meeting-topics"): "read",
@@ -66,19 +81,23 @@ def test_every_endpoint_is_documented_with_its_scope(openapi):
 
 
 def test_every_error_is_documented_with_the_error_shape(openapi):
-    """401 and 403 everywhere, 404/409 where they can happen, all as {message, parameter}."""
+    """401 and 403 everywhere, 404/409 where they can happen, 400 for every id in a path,
+    413 where a body is taken, all as {message, parameter}."""
     error_ref = {"$ref": "#/components/schemas/ErrorOut"}
     expected = {
-        ("post", "/api/bookme/time-slots/reserve"): {"200", "201", "400", "404", "409"},
-        ("patch", "/api/bookme/time-slots/{timeSlotId}"): {"200", "400", "404", "409"},
-        ("post", "/api/bookme/meetings"): {"201", "400", "404", "409"},
+        ("post", "/api/bookme/time-slots/reserve"): {"200", "201", "400", "404", "409", "413"},
+        ("patch", "/api/bookme/time-slots/{timeSlotId}"): {"200", "400", "404", "409", "413"},
+        ("post", "/api/bookme/meetings"): {"201", "400", "404", "409", "413"},
         ("get", "/api/bookme/time-slots/available"): {"200", "400", "404"},
+        ("get", "/api/bookme/meetings/{meetingId}"): {"200", "400", "404"},
+        ("post", "/api/bookme/meetings/{meetingId}/ical"): {"200", "400", "404", "413"},
     }
     for (method, path), codes in expected.items():
-        assert set(openapi["paths"][path][method]["responses"]) == codes | {"401", "403"}
+        # At least these (a rate limit adds its 429 where it applies).
+        assert codes | {"401", "403"} <= set(openapi["paths"][path][method]["responses"])
     for item in openapi["paths"].values():
         for operation in item.values():
-            for code in ("401", "403"):
+            for code in {"401", "403", "413"} & set(operation["responses"]):
                 response = operation["responses"][code]
                 assert response["content"]["application/json"]["schema"] == error_ref
                 assert response["description"] not in ("Unauthorized", "Forbidden")
@@ -140,6 +159,69 @@ def test_the_description_walks_through_booking_with_curl(openapi):
         assert step in guide, step
 
 
+def request_schemas(openapi: dict) -> Iterator[tuple[str, dict]]:
+    """Every schema a client sends: parameters and request bodies, named by where they are."""
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                yield f"{method} {path} {parameter['name']}", parameter["schema"]
+            for media, content in operation.get("requestBody", {}).get("content", {}).items():
+                if "schema" in content:
+                    yield f"{method} {path} body ({media})", content["schema"]
+
+
+def unbounded(openapi: dict, schema: dict, where: str, seen: frozenset = frozenset()) -> list[str]:
+    """The places in `schema` a client could fill without limit: strings without maxLength
+    (an enum or const bounds itself), arrays without maxItems, maps without maxProperties."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        return unbounded(openapi, openapi["components"]["schemas"][name], where, seen | {name})
+    found = []
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    bounded_by_value = "enum" in schema or "const" in schema
+    if "string" in kinds and "maxLength" not in schema and not bounded_by_value:
+        found.append(f"{where}: string without maxLength")
+    if "array" in kinds and "maxItems" not in schema:
+        found.append(f"{where}: array without maxItems")
+    if "additionalProperties" in schema and "maxProperties" not in schema:
+        found.append(f"{where}: object without maxProperties")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for part in schema.get(key, []):
+            found += unbounded(openapi, part, where, seen)
+    for name, part in schema.get("properties", {}).items():
+        found += unbounded(openapi, part, f"{where}.{name}", seen)
+    for key in ("items", "additionalProperties", "propertyNames"):
+        if isinstance(schema.get(key), dict):
+            found += unbounded(openapi, schema[key], f"{where}[{key}]", seen)
+    return found
+
+
+def test_every_string_a_client_sends_has_a_maximum_length(openapi):
+    """Query, path and body: each string has maxLength, each list maxItems (the server
+    enforces them: tests/api/test_input.py), so no field takes a megabyte."""
+    schemas = list(request_schemas(openapi))
+    assert len(schemas) > 20
+    problems = [p for where, schema in schemas for p in unbounded(openapi, schema, where)]
+    assert problems == []
+
+
+def test_the_walk_finds_an_unbounded_string():
+    """The check above can fail: a string, a list and a map without bounds are found."""
+    document = {"components": {"schemas": {"In": {"properties": {"name": {"type": "string"}}}}}}
+    assert unbounded(document, {"$ref": "#/components/schemas/In"}, "body") == [
+        "body.name: string without maxLength"
+    ]
+    assert unbounded(document, {"type": "array", "items": {"enum": ["a"]}}, "q") == [
+        "q: array without maxItems"
+    ]
+    assert unbounded(document, {"additionalProperties": {"maxLength": 1}}, "m") == [
+        "m: object without maxProperties"
+    ]
+
+
 def test_the_interactive_docs_are_served_without_a_cdn(db):
     """/api/docs is Swagger UI from our own static files: nothing fetched from elsewhere."""
     response = Client().get("/api/docs")
@@ -174,7 +256,9 @@ def sharing_the_test_connection() -> Iterator[None]:
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(world, caller, settings):
     """Generated requests, valid and invalid, against every operation: never a 5xx, and every
-    response (status, content type, body) is one the document promises."""
+    response (status, content type, body) is one the document promises. Two thirds of the
+    cases carry a NUL byte or an oversized string in one of their strings.
+    Run it on PostgreSQL too (DATABASE_URL): it refuses NUL in text where SQLite stores it."""
     slot = reserve(caller, world.bob, token="fuzz")
     meeting = create_meeting(caller, world)
     known_ids = {"timeSlotId": slot["id"], "meetingId": meeting["id"]}
@@ -184,6 +268,133 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world, calle
         fuzz(get_wsgi_application(), caller, known_ids, seen)
     assert seen[5] == 0
     assert seen[2] > 0 and seen[4] > 0
+    # Mostly refused (400, 413), or 404 for an id; a 2xx only where the string landed in a
+    # property the operation ignores (generated bodies carry unknown properties too).
+    assert seen[NUL_BYTE, 4] > 50 and seen[OVERSIZED, 4] > 50
+
+
+def test_schemathesis_hostile_strings_in_otherwise_valid_requests(world, caller, settings):
+    """Generated requests rarely get past the ids; these do. A valid request to every
+    operation (real ids, the client's own slot and meeting), then each of its strings in
+    turn with a NUL byte or past its maxLength: a documented 4xx every time, never a 5xx."""
+    question = world.topic.information_questions.create(text="Why?", required=False)
+    slot = booked_slot(caller, world.alice)
+    meeting = create_meeting(
+        caller, world, start=WEDNESDAY_TEN, end=WEDNESDAY_ELEVEN, token="token-2"
+    )
+    topic, alice = str(world.topic.pk), str(world.alice.pk)
+    valid = {
+        ("GET", "/api/bookme/meeting-topics"): {"query": {"isCustomer": "false"}},
+        ("GET", "/api/bookme/time-slots/available"): {
+            "query": {
+                "requireEmployeeParticipation": "true",
+                "theme": topic,
+                "explicitEmployeeIds": [alice],
+                "startDate": TEN,
+                "endDate": "2026-06-03T08:00:00Z",
+                "meetingTypes": ["online"],
+            }
+        },
+        ("POST", "/api/bookme/time-slots/reserve"): {
+            "body": reserve_body(world.bob, token="hostile", themeId=topic)
+        },
+        ("GET", "/api/bookme/time-slots/{timeSlotId}"): {
+            "path_parameters": {"timeSlotId": slot["id"]}
+        },
+        ("PATCH", "/api/bookme/time-slots/{timeSlotId}"): {
+            "path_parameters": {"timeSlotId": slot["id"]},
+            "body": BOOKED,
+            "media_type": "application/json",
+        },
+        ("POST", "/api/bookme/meetings"): {
+            "body": meeting_body(world, slot, answers={str(question.pk): "Because"})
+        },
+        ("GET", "/api/bookme/meetings/{meetingId}"): {
+            "path_parameters": {"meetingId": meeting["id"]}
+        },
+        ("POST", "/api/bookme/meetings/{meetingId}/cancel"): {
+            "path_parameters": {"meetingId": meeting["id"]}
+        },
+        ("POST", "/api/bookme/meetings/{meetingId}/ical"): {
+            "path_parameters": {"meetingId": meeting["id"]},
+            "body": {"title": "Title", "description": "Description"},
+        },
+    }
+    settings.ALLOWED_HOSTS = ["localhost"]
+    refused: Counter = Counter()
+    stored = (TimeSlot.objects.count(), Meeting.objects.count(), Customer.objects.count())
+    with sharing_the_test_connection():
+        schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+        for (method, path), parts in valid.items():
+            operation = schema[path][method]
+            count = len(hostile_places(parts))
+            assert count, path
+            for index, kind in itertools.product(range(count), (NUL_BYTE, OVERSIZED)):
+                hostile = copy.deepcopy(parts)
+                container, key = hostile_places(hostile)[index]
+                value = container[key]
+                if kind == NUL_BYTE:
+                    container[key] = value[:1] + "\x00" + value[1:]
+                else:
+                    container[key] = value + "x" * LONGER_THAN_ANY_FIELD
+                case = operation.Case(**hostile)
+                response = case.call(headers=caller.headers)
+                assert 400 <= response.status_code < 500, (method, path, hostile)
+                case.validate_response(response, checks=CHECKS)
+                refused[kind] += 1
+        assert (TimeSlot.objects.count(), Meeting.objects.count(), Customer.objects.count()) == (
+            stored
+        )
+        # The requests they were made from are valid: the refusals were the strings' doing.
+        for (method, path), parts in valid.items():
+            response = (
+                schema[path][method].Case(**copy.deepcopy(parts)).call(headers=caller.headers)
+            )
+            assert response.status_code < 300, (method, path, response.content)
+    assert refused[NUL_BYTE] == refused[OVERSIZED] > 30
+
+
+def hostile_places(parts: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [
+        place
+        for name in ("path_parameters", "query", "body")
+        for place in strings_in(parts.get(name))
+    ]
+
+
+NUL_BYTE, OVERSIZED = "a NUL byte", "an oversized string"
+LONGER_THAN_ANY_FIELD = 6000  # past every maxLength, well under the body limit
+
+
+def strings_in(value: Any) -> Iterator[tuple[Any, Any]]:
+    """(container, key) of every string in a case's parameters or body."""
+    items = value.items() if isinstance(value, dict) else enumerate(value or ())
+    for key, item in list(items):
+        if isinstance(item, str):
+            yield value, key
+        elif isinstance(item, dict | list):
+            yield from strings_in(item)
+
+
+def make_hostile(case: Any, data: st.DataObject) -> str | None:
+    """Put a NUL byte or an oversized string into one of the case's strings, or leave it."""
+    kind = data.draw(st.sampled_from([None, NUL_BYTE, OVERSIZED]), label="hostile")
+    places = [
+        place
+        for part in (case.path_parameters, case.query, case.body)
+        if isinstance(part, dict | list)
+        for place in strings_in(part)
+    ]
+    if kind is None or not places:
+        return None
+    container, key = data.draw(st.sampled_from(places), label="string")
+    value = container[key]
+    if kind == NUL_BYTE:
+        at = data.draw(st.integers(0, len(value)), label="at")
+        container[key] = value[:at] + "\x00" + value[at:]
+    else:
+        container[key] = value + "x" * LONGER_THAN_ANY_FIELD
+    return kind
 
 
 def fuzz(app, caller, known_ids: dict[str, str], seen: Counter) -> None:
@@ -193,14 +404,15 @@ def fuzz(app, caller, known_ids: dict[str, str], seen: Counter) -> None:
         own_ids = {
             p.name: known_ids[p.name] for p in operation.path_parameters if p.name in known_ids
         }
-        runs = [(GenerationMode.POSITIVE, {})]
+        runs = [(GenerationMode.POSITIVE, {}), (GenerationMode.NEGATIVE, {})]
         if own_ids:  # also against the client's own slot and meeting, not only unknown ids
             runs.append((GenerationMode.POSITIVE, own_ids))
-        if operation.query or operation.body:  # a path alone takes any string: no negatives
-            runs.append((GenerationMode.NEGATIVE, {}))
         for mode, path_parameters in runs:
 
-            @given(case=operation.as_strategy(mode, path_parameters=path_parameters or None))
+            @given(
+                case=operation.as_strategy(mode, path_parameters=path_parameters or None),
+                data=st.data(),
+            )
             @hypothesis_settings(
                 max_examples=25,
                 deadline=None,
@@ -208,13 +420,17 @@ def fuzz(app, caller, known_ids: dict[str, str], seen: Counter) -> None:
                 database=None,
                 suppress_health_check=list(HealthCheck),
             )
-            def check(case) -> None:
+            def check(case, data) -> None:
+                kind = make_hostile(case, data)
                 response = case.call(headers=caller.headers)
                 seen[response.status_code // 100] += 1
+                if kind is not None:
+                    seen[kind] += 1
+                    seen[kind, response.status_code // 100] += 1
                 case.validate_response(response, checks=CHECKS)
 
             try:
                 check()
             except Unsatisfiable:
-                # Nothing invalid can be written for it (no body; a path takes any string).
+                # Nothing invalid can be written for it (no parameters, no body).
                 assert mode == GenerationMode.NEGATIVE, operation.label

@@ -10,6 +10,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from booking import services
 from booking.errors import SlotUnavailable
 from booking.models import TimeSlot, TimeSlotStatus
+from tests import factories
 from tests.concurrency import race
 
 TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)  # Tuesday 10:00 Copenhagen
@@ -54,6 +55,8 @@ def test_many_threads_reserving_the_same_slot_exactly_one_wins(world):
 @pytest.mark.django_db(transaction=True)
 def test_overlapping_but_different_intervals_exactly_one_wins(world):
     """Starts 10:00, 10:07, 10:14, ...: every pair overlaps, so only one can be held."""
+    # A topic on a one-minute grid puts every start on a grid (theme-less holds need one).
+    factories.topic(employees=[world.alice], slot_step=1)
     calls = [
         reserve_call(
             world,

@@ -197,6 +197,9 @@ class TestBusyTime:
         topic = factories.topic(
             employees=[world.alice], physical=False, buffer_before=15, buffer_after=15
         )
+        # Theme-less holds must fit some topic of Alice's: 50 and 60 minutes on a 10-minute grid.
+        for minutes in (50, 60):
+            factories.topic(employees=[world.alice], duration=minutes, slot_step=10)
         for start, end in ((7, 0), (7, 50)), ((10, 40), (11, 40)):  # UTC; local is +2
             services.time_slot_reserve(
                 holder="other",

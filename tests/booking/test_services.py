@@ -25,6 +25,7 @@ from tests import factories
 # Tuesday 2 June 2026, 10:00 Copenhagen (CEST).
 TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture(autouse=True)
@@ -188,11 +189,74 @@ class TestReserve:
         with pytest.raises(LimitReached):
             reserve(world, start=TEN + 4 * HOUR, max_active_holds=2)
 
-    def test_without_topic_any_free_interval_in_working_hours_can_be_held(self, world):
-        slot = reserve(world, topic=None, start=TEN + timedelta(minutes=10), meeting_type=None)
-        assert slot.start == TEN + timedelta(minutes=10)
+    def test_without_topic_a_free_interval_on_a_topics_grid_can_be_held(self, world):
+        """No theme: the time must be free, in working hours, and on some topic's grid."""
+        slot = reserve(world, topic=None, start=TEN + 30 * MINUTE, meeting_type=None)
+        assert (slot.start, slot.topic, slot.meeting_type) == (TEN + 30 * MINUTE, None, "")
         with pytest.raises(SlotUnavailable):
             reserve(world, topic=None, start=TEN + 12 * HOUR, meeting_type=None)
+
+    def test_without_topic_a_start_off_every_grid_is_refused(self, world):
+        """10:10 is on no 30-minute grid from 09:00: 400 naming the start; nothing held."""
+        with pytest.raises(InvalidRequest) as error:
+            reserve(world, topic=None, start=TEN + 10 * MINUTE, meeting_type=None)
+        assert error.value.field == "start"
+        assert error.value.message == (
+            "No theme of this length starts at 08:10 UTC: its times start every 30 minutes "
+            "from 07:00 UTC."
+        )
+        assert not TimeSlot.objects.exists()
+
+    def test_without_topic_a_finer_grid_of_another_topic_counts(self, world):
+        """Another 60-minute topic of Alice's with a 10-minute step makes 10:10 a start."""
+        factories.topic(employees=[world.alice], slot_step=10)
+        slot = reserve(world, topic=None, start=TEN + 10 * MINUTE, meeting_type=None)
+        assert slot.start == TEN + 10 * MINUTE
+
+    def test_without_topic_a_length_no_topic_uses_is_refused(self, world):
+        """A 1-minute hold: no topic of Alice's lasts a minute, 400 naming the end."""
+        with pytest.raises(InvalidRequest) as error:
+            services.time_slot_reserve(
+                holder="session:a", start=TEN, end=TEN + MINUTE, employee=world.alice
+            )
+        assert error.value.field == "end"
+        assert "lasts 1 minute:" in error.value.message
+        assert "(60 minutes)" in error.value.message
+        assert not TimeSlot.objects.exists()
+
+    def test_without_topic_only_the_employees_active_topics_count(self, world):
+        """Bob's 1-minute topic and Alice's inactive one do not make a 1-minute hold valid."""
+        factories.topic(employees=[world.bob], duration=1, slot_step=1)
+        factories.topic(employees=[world.alice], duration=1, slot_step=1, active=False)
+        with pytest.raises(InvalidRequest):
+            services.time_slot_reserve(
+                holder="session:a", start=TEN, end=TEN + MINUTE, employee=world.alice
+            )
+
+    def test_without_topic_the_meeting_type_must_be_a_topics(self, world):
+        """Held as phone: no 60-minute topic of Alice's is held by phone, 400 naming the end."""
+        with pytest.raises(InvalidRequest) as error:
+            reserve(world, topic=None, meeting_type="phone")
+        assert error.value.field == "end"
+
+    def test_the_topic_check_reads_topics_in_one_query(self, world):
+        """Twenty more topics of Alice's cost no extra query."""
+
+        def count() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                reserve(
+                    world,
+                    topic=None,
+                    meeting_type=None,
+                    holder=f"h{TimeSlot.objects.count()}",
+                    start=TEN + TimeSlot.objects.count() * HOUR,
+                )
+            return len(queries.captured_queries)
+
+        before = count()
+        for minutes in range(20):
+            factories.topic(employees=[world.alice], duration=90 + minutes)
+        assert count() == before
 
 
 class TestGroupSessions:
@@ -211,7 +275,8 @@ class TestBook:
     def test_the_holder_books_a_live_hold(self, world):
         slot = reserve(world)
         booked = services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
-        assert booked.status == TimeSlotStatus.BOOKED and booked.expires_at is None
+        # Now it waits for its meeting (tests/booking/test_booked_expiry.py).
+        assert booked.status == TimeSlotStatus.BOOKED and booked.expires_at is not None
 
     def test_booking_twice_is_harmless(self, world):
         slot = reserve(world)
@@ -305,7 +370,7 @@ class TestMeetingCreate:
 
     def test_a_topic_the_slots_employee_does_not_hold_is_refused(self, world):
         """The slot is Alice's; a topic only Bob holds cannot be put on it."""
-        slot = reserve(world)
+        slot = reserve(world, topic=None, meeting_type=None)
         services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
         bobs = factories.topic(employees=[world.bob], physical=False)
         with pytest.raises(InvalidRequest) as error:
@@ -320,7 +385,8 @@ class TestMeetingCreate:
         assert not Meeting.objects.exists()
 
     def test_creating_a_meeting_stays_within_its_query_budget(self, world):
-        """Lock the slot, check it, the topic's rules and its employee, save: 8 queries at most.
+        """Lock the slot, check it, the topic's rules and its employee, save the meeting and
+        clear the slot's expiry: 9 queries at most.
 
         The objects in hand are not re-read to validate their foreign keys, and the
         employee check reads one row, not every employee of the topic."""
@@ -336,9 +402,115 @@ class TestMeetingCreate:
                 customer=who,
                 meeting_type="online",
             )
-        assert len(queries.captured_queries) <= 8, [q["sql"] for q in queries.captured_queries]
+        assert len(queries.captured_queries) <= 9, [q["sql"] for q in queries.captured_queries]
         employee_reads = [q["sql"] for q in queries if "config_data_employee" in q["sql"]]
         assert all("LIMIT 1" in sql for sql in employee_reads), employee_reads
+
+
+class TestMeetingFitsItsSlot:
+    """meeting_create: the meeting is what the slot was held for (issue 8, point 3)."""
+
+    def _booked(self, world, **kwargs):
+        slot = reserve(world, **kwargs)
+        services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
+        return slot
+
+    def _create(self, world, slot, *, topic=None, meeting_type="online", room=None):
+        return services.meeting_create(
+            time_slot_id=slot.pk,
+            holder="session:a",
+            topic=topic or world.topic,
+            customer=customer(),
+            meeting_type=meeting_type,
+            room=room,
+        )
+
+    def test_a_one_minute_themeless_hold_never_becomes_a_60_minute_meeting(self, world):
+        """The issue's case: a 1-minute hold (valid for a 1-minute topic) and Mortgage."""
+        factories.topic(name="Ping", employees=[world.alice], duration=1, slot_step=1)
+        slot, _ = services.time_slot_reserve(
+            holder="session:a", start=TEN, end=TEN + MINUTE, employee=world.alice
+        )
+        services.time_slot_book(time_slot_id=slot.pk, holder="session:a")
+        with pytest.raises(InvalidRequest) as error:
+            self._create(world, slot)
+        assert error.value.field == "topic"
+        assert error.value.message == (
+            "Theme 'Mortgage' lasts 60 minutes; the time slot lasts 1 minute."
+        )
+        assert not Meeting.objects.exists()
+
+    def test_another_theme_than_the_held_one_is_refused(self, world):
+        slot = self._booked(world)
+        other = factories.topic(name="Pension", employees=[world.alice])
+        with pytest.raises(InvalidRequest) as error:
+            self._create(world, slot, topic=other)
+        assert (error.value.field, error.value.message) == (
+            "topic",
+            "The time slot was held for theme 'Mortgage', not 'Pension'.",
+        )
+
+    def test_another_meeting_type_than_the_held_one_is_refused(self, world):
+        slot = self._booked(world, meeting_type="online")
+        with pytest.raises(InvalidRequest) as error:
+            self._create(world, slot, meeting_type="physical")
+        assert error.value.field == "meeting_type"
+
+    def test_a_themeless_hold_becomes_the_themes_with_a_room(self, world):
+        """Physical on a roomless, theme-less hold: the slot takes the topic and the room."""
+        slot = self._booked(world, topic=None, meeting_type=None)
+        meeting = self._create(world, slot, meeting_type="physical", room=world.big_room)
+        slot.refresh_from_db()
+        assert (slot.topic, slot.room, slot.meeting_type) == (
+            world.topic,
+            world.big_room,
+            "physical",
+        )
+        assert meeting.room == world.big_room
+
+    def test_a_themeless_physical_meeting_without_a_room_gets_the_best_free_one(self, world):
+        slot = self._booked(world, topic=None, meeting_type=None)
+        self._create(world, slot, meeting_type="physical")
+        slot.refresh_from_db()
+        assert slot.room == world.small_room
+
+    def test_an_in_person_meeting_without_a_free_room_is_refused(self, world):
+        """Both rooms are taken at 10:00: the theme-less hold cannot become a physical meeting."""
+        for holder, employee in (("session:x", world.bob), ("session:y", None)):
+            services.time_slot_reserve(
+                holder=holder,
+                start=TEN,
+                end=TEN + HOUR,
+                employee=employee,
+                room=world.big_room if employee is None else None,
+                topic=world.topic,
+                meeting_type="physical",
+            )
+        slot = self._booked(world, topic=None, meeting_type=None)
+        with pytest.raises(SlotUnavailable) as error:
+            self._create(world, slot, meeting_type="physical")
+        assert error.value.field == "time_slot"
+        slot.refresh_from_db()
+        assert (slot.topic, slot.room) == (None, None)
+
+    def test_a_group_theme_needs_its_own_hold(self, world):
+        group = factories.topic(name="Seminar", employees=[world.alice], capacity=5)
+        slot = self._booked(world, topic=None, meeting_type=None)
+        with pytest.raises(InvalidRequest) as error:
+            self._create(world, slot, topic=group)
+        assert error.value.field == "topic"
+
+
+class TestCustomerForReference:
+    def test_a_reference_alone_makes_a_customer_without_contact_details(self, db):
+        customer = services.customer_for_reference(external_id="7:67890")
+        assert (customer.name, customer.email, customer.client_reference) == ("", "", "67890")
+        assert customer.display_name == "Customer 67890"
+        assert services.customer_for_reference(external_id="7:67890") == customer
+
+    def test_an_empty_reference_is_refused(self, db):
+        with pytest.raises(InvalidRequest):
+            services.customer_for_reference(external_id="")
 
 
 class TestCancelAndReschedule:

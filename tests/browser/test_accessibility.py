@@ -101,3 +101,20 @@ def test_account_pages_pass_axe_including_errors(page, axe_check, transactional_
     page.get_by_role("button", name="Sign Up").click()
     page.locator(".field-error").first.wait_for()
     axe_check(page, label="signup with errors")
+
+
+def test_the_api_documentation_passes_axe(page, axe_check, transactional_db):
+    """/api/docs (Swagger UI) with its operations listed, and with one opened."""
+    page.goto("/api/docs")
+    operations = page.locator(".opblock")
+    operations.first.wait_for()
+    axe_check(page, label="/api/docs")
+    operations.first.locator(".opblock-summary-control").click()
+    page.locator(".opblock-body").first.wait_for()
+    axe_check(page, label="/api/docs (an operation opened)")
+    page.get_by_role("button", name="Try it out").first.click()
+    page.get_by_role("button", name="Execute").first.wait_for()
+    axe_check(page, label="/api/docs (trying an operation)")
+    page.locator(".auth-wrapper .authorize").click()
+    page.locator(".modal-ux").wait_for()
+    axe_check(page, label="/api/docs (the authorization dialog)")

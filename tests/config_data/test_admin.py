@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from booking import services
@@ -163,6 +164,7 @@ def test_staff_cancel_a_meeting_through_the_service_and_the_time_is_freed(staff_
         topic=world.topic,
         customer=customer,
         meeting_type="online",
+        now=now,  # the same clock as the booking: a Booked slot waits 15 minutes for it
     )
     response = staff_client.post(
         reverse("admin:booking_meeting_changelist"),
@@ -183,3 +185,44 @@ def test_meetings_can_be_filtered_by_employee_and_status(staff_client, world):
     )
     assert response.status_code == 200
     assert not Meeting.objects.exists() or response.context["cl"].result_count >= 0
+
+
+def admin_login(client, username: str, password: str, **environ: str):
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}, **environ
+    )
+
+
+def test_admin_login_locks_a_username_after_too_many_attempts(client, db, settings):
+    """Over BOOKME_ADMIN_LOGIN_ATTEMPTS: 429, a clear error, and the right password is refused."""
+    settings.BOOKME_ADMIN_LOGIN_ATTEMPTS = 3
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "right")
+    for _ in range(3):
+        assert admin_login(client, "boss", "guess").status_code == 200  # the form again
+    refused = admin_login(client, "Boss ", "right")  # case and spaces do not reset the count
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= settings.BOOKME_ADMIN_LOGIN_WINDOW
+    assert "Too many login attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account from elsewhere is not locked out by boss's attempts.
+    get_user_model().objects.create_superuser("ada", "ada@example.com", "right")
+    assert admin_login(client, "ada", "right", REMOTE_ADDR="198.51.100.7").status_code == 302
+
+
+def test_admin_login_locks_an_address_guessing_many_usernames(client, db, settings):
+    """Over BOOKME_ADMIN_LOGIN_ATTEMPTS_PER_ADDRESS from one address: 429 for any name."""
+    settings.BOOKME_ADMIN_LOGIN_ATTEMPTS_PER_ADDRESS = 3
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "right")
+    for n in range(3):
+        admin_login(client, f"user{n}", "guess")
+    assert admin_login(client, "boss", "right").status_code == 429
+    assert admin_login(client, "boss", "right", REMOTE_ADDR="198.51.100.7").status_code == 302
+
+
+def test_admin_login_below_the_limit_works(client, db):
+    """A typo or two, then the right password: logged in as before."""
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "right")
+    admin_login(client, "boss", "typo")
+    response = admin_login(client, "boss", "right")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -347,3 +347,117 @@ def test_moving_and_releasing_without_csrf_token_are_refused(bank, meeting):
     meeting.refresh_from_db()
     assert meeting.start == TUESDAY_TEN
     assert TimeSlot.objects.get(pk=new_slot_id).status == TimeSlotStatus.RESERVED
+
+
+# Issue 8, point 9: pages behind the secret reference are private and do not last for ever.
+
+# The meeting ends Tuesday 2 June 2026, 11:00 Copenhagen (09:00 UTC).
+TUESDAY_END = TUESDAY_TEN + timedelta(hours=1)
+PERSONAL = ["Carla Customer", "carla@example.com", "+45 12 34 56 78", "Buying a flat", "A new home"]
+REFERENCE_PAGES = ["manage", "confirmed", "invite", "cancel", "reschedule"]
+
+
+def assert_private(response) -> None:
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= cache_control, response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+@pytest.mark.parametrize("name", REFERENCE_PAGES)
+def test_pages_behind_the_reference_are_never_cached_nor_indexed(client, meeting, name):
+    """Every page reached through the reference says no-store, private and noindex."""
+    response = client.get(url(name, meeting))
+    assert response.status_code == 200
+    assert_private(response)
+
+
+def test_private_headers_on_posts_redirects_and_wrong_references(client, meeting):
+    """The cancel POST's redirect, a reschedule hold and a guessed reference are private too."""
+    assert_private(hold_new_time(client, meeting))
+    assert_private(client.post(url("cancel", meeting)))
+    response = client.get(reverse("booking:manage", args=["not-a-real-reference"]))
+    assert response.status_code == 404
+    assert_private(response)
+    assert reverse("booking:lost_links") in response.content.decode()
+
+
+def test_manage_link_shows_the_details_until_thirty_days_after_the_meeting(
+    client, meeting, frozen_clock
+):
+    """A past meeting stays readable for the configured 30 days after its end."""
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=30) - timedelta(minutes=1))
+    response = client.get(url("manage", meeting))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This meeting has taken place." in html
+    assert all(text in html for text in ("Carla Customer", "carla@example.com", "A new home"))
+    assert client.get(url("invite", meeting)).status_code == 200
+
+
+def test_manage_link_stops_showing_personal_data_after_the_configured_days(
+    client, meeting, frozen_clock
+):
+    """30 days after the end: the page says it is over and shows nothing personal."""
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=30))
+    response = client.get(url("manage", meeting))
+    assert response.status_code == 410
+    assert_private(response)
+    html = response.content.decode()
+    assert "This meeting is over" in html
+    for text in [*PERSONAL, meeting.topic.name, "Alice", "meet.example.com"]:
+        assert text not in html, text
+    assert url("invite", meeting) not in html
+    assert reverse("booking:landing") in html
+
+
+@pytest.mark.parametrize("name", ["confirmed", "invite", "cancel", "reschedule"])
+def test_every_page_of_an_expired_link_is_gone(client, meeting, frozen_clock, name):
+    """The .ics and the other pages of an expired link answer 410 without the details."""
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=31))
+    for response in (client.get(url(name, meeting)), client.post(url(name, meeting))):
+        assert response.status_code in (405, 410), response.status_code
+        assert_private(response)
+        body = response.content.decode()
+        assert not any(text in body for text in PERSONAL)
+        assert "BEGIN:VCALENDAR" not in body
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CONFIRMED
+
+
+def test_expired_link_htmx_request_is_gone_too(client, meeting, frozen_clock):
+    """A picker swap on an expired link is a 410, never the picker nor a 500."""
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=31))
+    response = client.get(url("reschedule", meeting), headers={"HX-Request": "true"})
+    assert response.status_code == 410
+    assert "Carla Customer" not in response.content.decode()
+
+
+def test_the_days_after_the_meeting_are_configurable(client, meeting, frozen_clock, settings):
+    """BOOKME_MANAGE_LINK_DAYS_AFTER=2: the details go two days after the end."""
+    settings.BOOKME_MANAGE_LINK_DAYS_AFTER = 2
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=2) - timedelta(seconds=1))
+    assert client.get(url("manage", meeting)).status_code == 200
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=2))
+    assert client.get(url("manage", meeting)).status_code == 410
+
+
+def test_a_meeting_cancelled_beforehand_counts_from_its_end(client, meeting, frozen_clock):
+    """Cancelled before it took place: the 30 days still start at the meeting's end."""
+    client.post(url("cancel", meeting))
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=30) - timedelta(minutes=1))
+    html = client.get(url("manage", meeting)).content.decode()
+    assert "This meeting has been cancelled." in html and "Carla Customer" in html
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=30))
+    assert client.get(url("manage", meeting)).status_code == 410
+
+
+def test_a_meeting_cancelled_after_its_end_counts_from_the_cancellation(
+    client, meeting, frozen_clock
+):
+    """Cancelled by staff 10 days after the end: the 30 days start at the cancellation."""
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=10))
+    services.meeting_cancel(meeting_id=meeting.pk)
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=39))
+    assert client.get(url("manage", meeting)).status_code == 200
+    frozen_clock.move_to(TUESDAY_END + timedelta(days=40))
+    assert client.get(url("manage", meeting)).status_code == 410

@@ -14,6 +14,10 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from booking import services
+from booking.errors import BookingError
+from booking.models import Customer, TimeSlot
+from booking.search import SlotSearch, find_slots
 from config_data.models import (
     ClosedDay,
     CustomerCategory,
@@ -296,11 +300,6 @@ def load_staff_accounts(password: str) -> list[str]:
 
 def load_meetings(*, now: datetime, seed: int = 2026) -> int:
     """Meetings over the coming two weeks, once: a second load leaves them as they are."""
-    from booking import services
-    from booking.errors import BookingError
-    from booking.models import Customer, TimeSlot
-    from booking.search import SlotSearch, find_slots
-
     if TimeSlot.objects.filter(holder=DEMO_HOLDER).exists():
         return 0
     rng = random.Random(seed)

@@ -20,9 +20,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from booking.models import TimeSlot
-from config_data.data_generator.build import Generator, flush
-from config_data.data_generator.spec import SIZES
 from config_data.models import Absence, Location
+from devdata.data_generator.build import Generator, flush
+from devdata.data_generator.spec import SIZES
 
 
 class Command(BaseCommand):

@@ -23,7 +23,20 @@ from booking.models import (
     TimeSlot,
     TimeSlotStatus,
 )
-from config_data.data_generator.spec import (
+from config_data.models import (
+    Absence,
+    ClosedDay,
+    CustomerCategory,
+    Employee,
+    InformationQuestion,
+    Location,
+    MeetingTopic,
+    OpeningHours,
+    Room,
+    RoomFeature,
+    WorkingHours,
+)
+from devdata.data_generator.spec import (
     CATEGORIES,
     FEATURES,
     FIRST_NAMES,
@@ -42,19 +55,6 @@ from config_data.data_generator.spec import (
     mask,
     set_bits,
     span_mask,
-)
-from config_data.models import (
-    Absence,
-    ClosedDay,
-    CustomerCategory,
-    Employee,
-    InformationQuestion,
-    Location,
-    MeetingTopic,
-    OpeningHours,
-    Room,
-    RoomFeature,
-    WorkingHours,
 )
 
 BATCH = 2_000  # rows per INSERT

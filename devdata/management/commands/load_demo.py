@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from config_data import demo
+from devdata import demo
 
 
 class Command(BaseCommand):

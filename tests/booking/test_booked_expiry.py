@@ -1,0 +1,215 @@
+"""A Booked slot without a meeting expires like a hold; per-holder caps answer with a wait."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from booking import services
+from booking.errors import HoldExpired, LimitReached
+from booking.models import Meeting, TimeSlot, TimeSlotStatus
+from booking.search import SlotSearch, find_slots, occupies
+from tests import factories
+from tests.web.conftest import answers_for, details_data, held_slot_id, hold
+
+# Tuesday 2 June 2026, 10:00 Copenhagen (CEST); the clock is Monday 08:00.
+TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _clock(frozen_clock):
+    """Monday 1 June 2026 08:00 Copenhagen, the day before TEN."""
+
+
+def reserve(world, holder="client:1", start=TEN, employee=None, **kwargs):
+    slot, _ = services.time_slot_reserve(
+        holder=holder,
+        start=start,
+        end=start + HOUR,
+        employee=employee or world.alice,
+        topic=world.topic,
+        meeting_type="online",
+        **kwargs,
+    )
+    return slot
+
+
+def booked(world, holder="client:1", start=TEN, now=None, **kwargs):
+    slot = reserve(world, holder=holder, start=start, now=now)
+    return services.time_slot_book(time_slot_id=slot.pk, holder=holder, now=now, **kwargs)
+
+
+def create_meeting(world, slot, holder="client:1", **kwargs):
+    return services.meeting_create(
+        time_slot_id=slot.pk,
+        holder=holder,
+        topic=world.topic,
+        customer=services.customer_upsert(name="Carla Customer", email="carla@example.com"),
+        meeting_type="online",
+        **kwargs,
+    )
+
+
+class TestBookedWithoutMeetingExpires:
+    def test_booking_sets_the_configured_expiry(self, world, now, settings):
+        """Reserved -> Booked: the slot must get its meeting within the configured minutes."""
+        settings.BOOKME_BOOKED_WITHOUT_MEETING_MINUTES = 7
+        slot = booked(world, now=now)
+        assert slot.status == TimeSlotStatus.BOOKED
+        assert slot.expires_at == now + timedelta(minutes=7)
+        slot.refresh_from_db()
+        assert slot.expires_at == now + timedelta(minutes=7)
+
+    def test_creating_the_meeting_clears_the_expiry(self, world, now):
+        """A slot with its meeting is booked for good."""
+        slot = booked(world, now=now)
+        create_meeting(world, slot)
+        slot.refresh_from_db()
+        assert (slot.status, slot.expires_at) == (TimeSlotStatus.BOOKED, None)
+
+    def test_rescheduling_onto_a_slot_clears_its_expiry(self, world, now):
+        """meeting_reschedule books the new slot and moves the meeting onto it: no expiry."""
+        meeting = factories.meeting(
+            topic=world.topic, employee=world.alice, start=TEN, holder="client:1"
+        )
+        new = reserve(world, start=TEN + 3 * HOUR)
+        services.meeting_reschedule(
+            meeting_id=meeting.pk, new_time_slot_id=new.pk, holder="client:1"
+        )
+        new.refresh_from_db()
+        assert (new.status, new.expires_at) == (TimeSlotStatus.BOOKED, None)
+
+    def test_a_stale_booked_slot_is_marked_expired_and_blocks_no_one(self, world, now):
+        """Past its expiry, the reserving transaction marks it Expired, as it does a stale hold."""
+        stale = booked(world, now=now)
+        later = now + timedelta(minutes=16)
+        fresh = reserve(world, holder="client:2", now=later)
+        stale.refresh_from_db()
+        assert stale.status == TimeSlotStatus.EXPIRED
+        assert fresh.status == TimeSlotStatus.RESERVED
+        assert not TimeSlot.objects.double_booked().exists()
+
+    def test_a_live_booked_slot_still_blocks(self, world, now):
+        """Before its expiry a Booked slot without a meeting holds the time like any booking."""
+        from booking.errors import SlotUnavailable
+
+        booked(world, now=now)
+        with pytest.raises(SlotUnavailable):
+            reserve(world, holder="client:2", now=now + timedelta(minutes=14))
+
+    def test_the_search_offers_the_time_of_a_stale_booked_slot(self, world, now):
+        """The availability search treats it as free before anyone marks it Expired."""
+        booked(world, now=now)
+        search = SlotSearch(
+            start=TEN, end=TEN + HOUR, topic=world.topic, employee_ids=[world.alice.pk]
+        )
+        assert [s.start for s in find_slots(search, now=now)] == []
+        later = now + timedelta(minutes=16)
+        assert TEN in [s.start for s in find_slots(search, now=later)]
+
+    def test_active_and_occupies_agree_on_booked_slots_with_an_expiry(self, world, now):
+        """A Booked slot with a past expiry is inactive in the queryset and the row check."""
+        cases = [(None, True), (now + timedelta(minutes=1), True), (now, False)]
+        for hour, (expires_at, _blocks) in enumerate(cases):
+            start = TEN + hour * HOUR
+            TimeSlot.objects.create(
+                employee=world.alice, start=start, end=start + HOUR, blocked_start=start,
+                blocked_end=start + HOUR, status=TimeSlotStatus.BOOKED, expires_at=expires_at,
+                holder="h",
+            )  # fmt: skip
+        active = set(TimeSlot.objects.active(now).values_list("start", flat=True))
+        rows = TimeSlot.objects.values_list("start", "status", "expires_at")
+        assert {s for s, status, e in rows if occupies(status, e, now)} == active
+        assert active == {TEN, TEN + HOUR}
+
+    def test_a_stale_booked_slot_cannot_get_a_meeting(self, world, now):
+        """Too late: 409 naming the time slot, and no meeting is made."""
+        slot = booked(world, now=now)
+        with pytest.raises(HoldExpired) as error:
+            create_meeting(world, slot, now=now + timedelta(minutes=15))
+        assert error.value.field == "time_slot"
+        assert not Meeting.objects.exists()
+
+    def test_a_stale_booked_slot_cannot_be_booked_again(self, world, now):
+        """Re-sending Booked does not revive it (nor extend a live one)."""
+        slot = booked(world, now=now)
+        again = services.time_slot_book(
+            time_slot_id=slot.pk, holder="client:1", now=now + timedelta(minutes=5)
+        )
+        assert again.expires_at == slot.expires_at
+        with pytest.raises(HoldExpired):
+            services.time_slot_book(
+                time_slot_id=slot.pk, holder="client:1", now=now + timedelta(minutes=15)
+            )
+
+    def test_the_website_books_and_creates_the_meeting_at_once(self, client, world, now):
+        """Confirming on the website leaves no expiry: the meeting's time is never given away."""
+        world.topic.information_questions.create(text="Purpose?", required=True)
+        slot_id = held_slot_id(hold(client, world.topic))
+        response = client.post(
+            reverse("booking:details", args=[slot_id]),
+            {**details_data(), **answers_for(world.topic)},
+        )
+        assert response.status_code == 302
+        slot = TimeSlot.objects.get(pk=slot_id)
+        assert (slot.status, slot.expires_at) == (TimeSlotStatus.BOOKED, None)
+        from booking.errors import SlotUnavailable
+
+        with pytest.raises(SlotUnavailable):
+            reserve(world, holder="client:2", employee=slot.employee, now=now + timedelta(days=1))
+        slot.refresh_from_db()
+        assert slot.status == TimeSlotStatus.BOOKED
+
+
+class TestCaps:
+    def test_the_hold_cap_says_when_the_earliest_hold_ends(self, world, now):
+        """LimitReached carries the seconds until the holder's first hold expires."""
+        reserve(world, start=TEN, now=now, max_active_holds=2)
+        reserve(world, start=TEN + 2 * HOUR, now=now + timedelta(seconds=100), max_active_holds=2)
+        with pytest.raises(LimitReached) as error:
+            reserve(
+                world, start=TEN + 4 * HOUR, now=now + timedelta(seconds=250.5), max_active_holds=2
+            )
+        assert error.value.retry_after == 15 * 60 - 250
+        assert TimeSlot.objects.count() == 2
+
+    def test_the_wait_is_at_least_one_second(self, world, now):
+        """A hold that ends within the second still asks for a wait of 1."""
+        reserve(world, start=TEN, now=now, max_active_holds=1)
+        with pytest.raises(LimitReached) as error:
+            reserve(
+                world,
+                start=TEN + 2 * HOUR,
+                now=now + timedelta(minutes=15) - timedelta(milliseconds=1),
+                max_active_holds=1,
+            )
+        assert error.value.retry_after == 1
+
+    def test_booked_slots_without_a_meeting_are_capped(self, world, now):
+        """Past the cap, booking is refused with the wait until the first one expires."""
+        first = booked(world, start=TEN, now=now, max_booked_without_meeting=1)
+        second = reserve(world, start=TEN + 2 * HOUR, now=now)
+        later = now + timedelta(minutes=4)
+        with pytest.raises(LimitReached) as error:
+            services.time_slot_book(
+                time_slot_id=second.pk, holder="client:1", now=later, max_booked_without_meeting=1
+            )
+        assert error.value.retry_after == (first.expires_at - later).seconds
+        second.refresh_from_db()
+        assert second.status == TimeSlotStatus.RESERVED
+
+    def test_a_meeting_frees_its_place_under_the_cap(self, world, now):
+        """Only slots still waiting for their meeting count."""
+        first = booked(world, start=TEN, now=now, max_booked_without_meeting=1)
+        create_meeting(world, first)
+        second = booked(world, start=TEN + 2 * HOUR, now=now, max_booked_without_meeting=1)
+        assert second.status == TimeSlotStatus.BOOKED
+
+    def test_the_caps_are_per_holder(self, world, now):
+        """Another holder's slots never count against this one."""
+        booked(world, holder="client:2", start=TEN, now=now, max_booked_without_meeting=1)
+        slot = booked(world, start=TEN + 2 * HOUR, now=now, max_booked_without_meeting=1)
+        assert slot.status == TimeSlotStatus.BOOKED
