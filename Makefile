@@ -6,18 +6,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test install install-dev migrate demo lint format check-deploy clean browser-js browser-deps
+.PHONY: run test install install-dev migrate demo lint typecheck format check-deploy clean \
+	browser-js browser-deps lock hooks
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e .
+# Installs come from the lock files in requirements/ (every version pinned and hashed), so
+# every run, CI's included, gets the same packages; a changed lock file reinstalls.
+$(VENV)/.installed: pyproject.toml requirements/base.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -74,8 +79,9 @@ browser-deps:
 .PHONY: bench-search bench-http bench-peer
 BENCH_ARGS ?=
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[bench]'
+$(VENV)/.installed-bench: pyproject.toml requirements/bench.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 bench-search: $(VENV)/.installed-bench
@@ -87,9 +93,32 @@ bench-http: $(VENV)/.installed-bench
 bench-peer: $(VENV)/.installed-bench
 	$(PY) bench/peer.py $(BENCH_ARGS)
 
+# Re-lock after changing dependencies in pyproject.toml (tests/test_lockfile.py fails until
+# then). Versions already locked stay; LOCK_ARGS=--upgrade moves everything to the newest.
+# The dev lock leads: the runtime and bench locks take its versions, so installs can mix.
+LOCK_ARGS ?=
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
+	--python-version 3.11 --custom-compile-command "make lock" $(LOCK_ARGS)
+
+lock: | $(BIN)/activate
+	$(BIN)/pip install --quiet uv
+	$(UV_COMPILE) --extra dev -o requirements/dev.txt
+	$(UV_COMPILE) -c requirements/dev.txt -o requirements/base.txt
+	$(UV_COMPILE) --extra bench -c requirements/dev.txt -o requirements/bench.txt
+
+# mypy with django-stubs: its plugin imports the settings, which need DEBUG or a SECRET_KEY;
+# a developer's .env stays out of it.
+typecheck: install-dev
+	BOOKME_ENV_FILE= DEBUG=1 $(BIN)/mypy .
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@$(MAKE) --no-print-directory typecheck
+
+# Git hooks (.pre-commit-config.yaml): ruff and the type check before each commit.
+hooks: install-dev
+	$(BIN)/pre-commit install
 
 format: install-dev
 	$(BIN)/ruff format .

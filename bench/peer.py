@@ -26,6 +26,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
+from itertools import pairwise
 
 from common import (
     BENCH_ENV,
@@ -104,17 +105,17 @@ def export(url: str) -> None:
     unavailable = []
     for day in days:
         spans = weekly.get(day.weekday(), [])
-        unavailable += [(day, a[1], b[0]) for a, b in zip(spans, spans[1:], strict=False)]
+        unavailable += [(day, a[1], b[0]) for a, b in pairwise(spans)]
     closed = ClosedDay.objects.filter(location=employee.location, date__in=days)
     days_off = set(closed.values_list("date", flat=True))
     for absence in Absence.objects.filter(
         employee=employee, start__lt=window[1], end__gt=window[0]
     ):
-        start, end = _local(absence.start, zone), _local(absence.end, zone)
-        if start.time() == wall_time(0) and end - start >= timedelta(days=1):
-            days_off.update(start.date() + timedelta(days=n) for n in range((end - start).days))
+        away, back = _local(absence.start, zone), _local(absence.end, zone)
+        if away.time() == wall_time(0) and back - away >= timedelta(days=1):
+            days_off.update(away.date() + timedelta(days=n) for n in range((back - away).days))
         else:
-            unavailable.append((start.date(), start.time(), end.time()))
+            unavailable.append((away.date(), away.time(), back.time()))
     busy = [
         (_local(s, zone).date(), _local(s, zone).time(), _local(e, zone).time())
         for s, e in TimeSlot.objects.active(timezone.now())

@@ -39,7 +39,8 @@ TOPIC = "General advice"
 
 
 def weekdays_after(start: date, count: int) -> list[date]:
-    days, day = [], start + timedelta(days=1)
+    days: list[date] = []
+    day = start + timedelta(days=1)
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)
@@ -188,6 +189,17 @@ def run_worker(args: argparse.Namespace, engine: str, size: str, url: str, start
     return child.stdout
 
 
+def answer_as_worker(args: argparse.Namespace) -> None:
+    """The child process's side of run_worker: measure, print the figures as JSON."""
+    if args.code:
+        sys.path.insert(0, str(Path(args.code).resolve()))
+    engine, size, url, start = args.worker
+    found = worker(
+        engine, size, args.runs, url, date.fromisoformat(start), args.profile, args.history
+    )
+    print(json.dumps(found))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", nargs="+", default=["S", "M", "L"], choices=["S", "M", "L"])
@@ -223,13 +235,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.worker:
-        if args.code:
-            sys.path.insert(0, str(Path(args.code).resolve()))
-        engine, size, url, start = args.worker
-        found = worker(
-            engine, size, args.runs, url, date.fromisoformat(start), args.profile, args.history
-        )
-        print(json.dumps(found))
+        answer_as_worker(args)
         return
 
     rows = []

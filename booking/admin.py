@@ -13,8 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking import services
+from booking.actors import Actor
 from booking.errors import BookingError
-from booking.models import Customer, Meeting, MeetingAnswer, MeetingStatus, TimeSlot
+from booking.models import (
+    BookingEvent,
+    Customer,
+    Meeting,
+    MeetingAnswer,
+    MeetingStatus,
+    TimeSlot,
+)
 
 
 @admin.register(TimeSlot)
@@ -41,6 +49,44 @@ class MeetingAnswerInline(admin.TabularInline):
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Meeting | None = None) -> bool:
+        return False
+
+
+# An event is a record of what happened: shown, never edited.
+EVENT_COLUMNS = ("created_at", "kind", "actor_kind", "actor_id", "time_slot", "data")
+
+
+class BookingEventInline(admin.TabularInline):
+    """The meeting's history: what happened, who did it, when."""
+
+    model = BookingEvent
+    fields = readonly_fields = EVENT_COLUMNS
+    extra = 0
+    can_delete = False
+    ordering = ["created_at", "pk"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Meeting | None = None) -> bool:
+        return False
+
+
+@admin.register(BookingEvent)
+class BookingEventAdmin(admin.ModelAdmin):
+    """The audit trail: read-only, as every event is written once by the services."""
+
+    list_display = ["created_at", "kind", "actor_kind", "actor_id", "meeting", "time_slot"]
+    list_filter = ["kind", "actor_kind", ("created_at", admin.DateFieldListFilter)]
+    date_hierarchy = "created_at"
+    search_fields = ["actor_id", "meeting__reference"]
+    list_select_related = ["meeting__topic", "meeting__customer", "meeting__time_slot", "time_slot"]
+    readonly_fields = [f.name for f in BookingEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
@@ -85,7 +131,7 @@ class MeetingAdmin(admin.ModelAdmin):
         "cancelled_at",
     ]
     fields = [*readonly_fields, "description"]
-    inlines = [MeetingAnswerInline]
+    inlines = [MeetingAnswerInline, BookingEventInline]
     actions = ["cancel_meetings"]
 
     @admin.display(description=_("start"), ordering="time_slot__start")
@@ -115,7 +161,9 @@ class MeetingAdmin(admin.ModelAdmin):
         cancelled = 0
         for meeting in queryset.filter(status=MeetingStatus.CONFIRMED):
             try:
-                services.meeting_cancel(meeting_id=meeting.pk)
+                services.meeting_cancel(
+                    actor=Actor.for_staff_user(request.user), meeting_id=meeting.pk
+                )
             except BookingError as error:
                 self.message_user(request, f"{meeting}: {error.message}", messages.ERROR)
             else:

@@ -100,12 +100,8 @@ def _listed(meeting: Meeting) -> dict[str, str]:
 
 
 def meeting_zone(meeting: Meeting) -> zoneinfo.ZoneInfo:
-    """The zone the meeting's times are shown in: where it happens."""
-    if meeting.employee is not None:
-        return zoneinfo.ZoneInfo(meeting.employee.effective_timezone)
-    if meeting.room is not None:
-        return meeting.room.location.zone
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    """The zone the meeting's times are shown in: the one rule, Meeting.display_zone."""
+    return meeting.display_zone
 
 
 def _notify(meeting_id: int, event: str, **extra: Any) -> int:

@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from booking.models import Customer
+from booking.models import ANSWER_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, Customer
 from booking.validators import validate_single_line
 from config_data.models import (
     CustomerCategory,
@@ -20,7 +20,6 @@ from config_data.models import (
 )
 
 ANY_EMPLOYEE = "any"
-ANSWER_MAX_LENGTH = 2048
 
 
 class CategoryForm(forms.Form):
@@ -147,7 +146,11 @@ class DetailsForm(forms.Form):
     """Who is coming and what it is about, plus the topic's information questions."""
 
     # Django's CharField already refuses NUL; the name also goes into email headers.
-    name = forms.CharField(label=_("Your name"), max_length=200, validators=[validate_single_line])
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=Customer._meta.get_field("name").max_length,
+        validators=[validate_single_line],
+    )
     email = forms.EmailField(
         label=_("Email"),
         # The form's own check allows up to 320 characters; the customer record holds fewer.
@@ -156,14 +159,14 @@ class DetailsForm(forms.Form):
     )
     phone = forms.CharField(
         label=_("Phone (optional)"),
-        max_length=40,
+        max_length=Customer._meta.get_field("phone").max_length,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     description = forms.CharField(
         label=_("What would you like to talk about? (optional)"),
         required=False,
-        max_length=2000,
+        max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 

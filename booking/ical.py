@@ -4,6 +4,8 @@ One VEVENT per meeting whose UID never changes and whose SEQUENCE the services r
 on every change, so that calendar clients update the event they already have (a
 reschedule) or remove it (METHOD:CANCEL) instead of adding a second one.
 The website's download, the emails and the API's ical endpoint all use this module.
+Times are UTC instants, never local: a calendar shows them in its reader's zone, so the
+invite has no display zone of its own to drift from Meeting.display_zone.
 """
 
 from __future__ import annotations

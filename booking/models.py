@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import secrets
 import uuid
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.db.models import Exists, F, Func, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking.actors import ActorKind
 from booking.constraints import PostgresExclusionConstraint
+from booking.errors import InvalidRequest
 from config_data.models import (
     CustomerCategory,
     Employee,
@@ -91,7 +96,10 @@ class TimeSlotStatus(models.TextChoices):
 # The longest time one slot may block, meeting and buffers together (TimeSlot.clean and the
 # reserve service enforce it). Overlap queries use it as a lower bound on blocked_start, so
 # an index scan reads the searched window, never the whole history before it.
+# The website, the API and the services all check this one bound, and their messages
+# name it in hours.
 LONGEST_BLOCK = timedelta(days=2)
+LONGEST_BLOCK_HOURS = LONGEST_BLOCK // timedelta(hours=1)
 
 # Statuses that occupy time. A slot with an expiry (a Reserved hold, or a Booked slot still
 # waiting for its meeting) counts here until its expiry passes and a service marks it
@@ -99,8 +107,51 @@ LONGEST_BLOCK = timedelta(days=2)
 OCCUPYING_STATUSES = [TimeSlotStatus.RESERVED, TimeSlotStatus.BOOKED]
 
 
+# A slot's session_key says which seats share one time: a private meeting has a key of its
+# own ("single:..."), the seats of a group session share one ("group:..."). These helpers are
+# the only place that spells the prefixes.
+SINGLE_SESSION_PREFIX = "single:"
+GROUP_SESSION_PREFIX = "group:"
+
+
+def single_session_key(suffix: str) -> str:
+    return f"{SINGLE_SESSION_PREFIX}{suffix}"
+
+
 def new_session_key() -> str:
-    return f"single:{uuid.uuid4().hex}"
+    return single_session_key(uuid.uuid4().hex)
+
+
+def group_session_key(
+    *, topic_id: int, employee_id: int | None, room_id: int | None, start: datetime
+) -> str:
+    """The key every seat of one group session shares: same topic, people, room and start."""
+    return f"{GROUP_SESSION_PREFIX}{topic_id}:{employee_id}:{room_id}:{start.isoformat()}"
+
+
+def is_single_session(session_key: str) -> bool:
+    return session_key.startswith(SINGLE_SESSION_PREFIX)
+
+
+def is_group_session(session_key: str) -> bool:
+    return session_key.startswith(GROUP_SESSION_PREFIX)
+
+
+def resolved_zone(
+    *, room: Room | None = None, employee: Employee | None = None
+) -> zoneinfo.ZoneInfo:
+    """The zone a meeting's times are shown in, on the page, in emails, invites and the API.
+
+    An in-person meeting happens where its room is, so a room decides: its own zone if it
+    sets one, else its location's. Without a room the customer meets the employee, whose
+    hours are written in the employee's own zone (else the employee's location's). A slot
+    with neither cannot exist; settings.TIME_ZONE is only the last resort.
+    """
+    if room is not None:
+        return zoneinfo.ZoneInfo(room.effective_timezone)
+    if employee is not None:
+        return zoneinfo.ZoneInfo(employee.effective_timezone)
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class TimeSlotQuerySet(models.QuerySet["TimeSlot"]):
@@ -291,7 +342,7 @@ class TimeSlot(models.Model):
             and self.blocked_end - self.blocked_start > LONGEST_BLOCK
         ):
             raise ValidationError(
-                {"end": _("A time slot can block at most two days, buffers included.")}
+                {"end": InvalidRequest("slot_too_long", hours=LONGEST_BLOCK_HOURS).message}
             )
 
     def hold_is_live(self, now: datetime) -> bool:
@@ -308,6 +359,11 @@ class TimeSlot(models.Model):
             and self.expires_at is not None
             and self.expires_at <= now
         )
+
+    @property
+    def display_zone(self) -> zoneinfo.ZoneInfo:
+        """The zone this time is shown in: see resolved_zone."""
+        return resolved_zone(room=self.room, employee=self.employee)
 
 
 class BookedBy(models.TextChoices):
@@ -326,6 +382,11 @@ def new_reference() -> str:
 
 def new_ical_uid() -> str:
     return f"{uuid.uuid4()}@bookme"
+
+
+# The longest meeting description (and invite text) a customer or client may give: the
+# website's form and the API's schemas read it from here.
+DESCRIPTION_MAX_LENGTH = 5000
 
 
 class MeetingQuerySet(models.QuerySet["Meeting"]):
@@ -413,6 +474,31 @@ class Meeting(models.Model):
     def end(self) -> datetime:
         return self.time_slot.end
 
+    @property
+    def display_zone(self) -> zoneinfo.ZoneInfo:
+        """The zone the meeting's times are shown in everywhere: see resolved_zone."""
+        return self.time_slot.display_zone
+
+    @property
+    def change_deadline(self) -> datetime:
+        """The moment customers can no longer cancel or move the meeting themselves:
+        the topic's cut-off before the start. The services refuse from this moment on,
+        and the pages show it; nothing else computes it."""
+        return self.start - timedelta(hours=self.topic.change_cutoff)
+
+    def changes_closed(self, now: datetime) -> bool:
+        """Past the change deadline (the cut-off check the services make)."""
+        return now >= self.change_deadline
+
+    def can_change(self, now: datetime) -> bool:
+        """Whether the customer may still cancel or move it: confirmed and before the deadline."""
+        return self.status == MeetingStatus.CONFIRMED and not self.changes_closed(now)
+
+
+# The longest answer to an information question: the model, the form, the API schema and
+# the service all read it from here.
+ANSWER_MAX_LENGTH = 2048
+
 
 class MeetingAnswer(models.Model):
     """The customer's answer, with the question as it was asked (questions may change later)."""
@@ -422,7 +508,7 @@ class MeetingAnswer(models.Model):
         InformationQuestion, on_delete=models.SET_NULL, null=True, blank=True
     )
     question_text = models.CharField(_("question"), max_length=300)
-    answer = models.TextField(_("answer"), max_length=2048, blank=True)
+    answer = models.TextField(_("answer"), max_length=ANSWER_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["meeting", "pk"]
@@ -431,3 +517,52 @@ class MeetingAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_text}: {self.answer}"
+
+
+class BookingEventKind(models.TextChoices):
+    HELD = "held", _("held")
+    BOOKED = "booked", _("booked")
+    MEETING_CREATED = "meeting_created", _("meeting created")
+    MOVED = "moved", _("moved")
+    CANCELLED = "cancelled", _("cancelled")
+    RELEASED = "released", _("released")
+    EXPIRED = "expired", _("expired")
+
+
+class BookingEvent(models.Model):
+    """One transition of a time slot or a meeting, recorded in the transaction that made it.
+
+    The audit trail, and the one source of side effects after commit (booking.effects).
+    Written only by booking.services, never changed afterwards.
+    """
+
+    kind = models.CharField(_("kind"), max_length=30, choices=BookingEventKind.choices)
+    # SET_NULL: the trail outlives a deleted row (e.g. a wiped benchmark data set).
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    time_slot = models.ForeignKey(
+        TimeSlot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_index=False,  # looked up by meeting or by time; see Meta.indexes
+    )
+    actor_kind = models.CharField(_("actor kind"), max_length=20, choices=ActorKind.choices)
+    actor_id = models.CharField(_("actor"), max_length=200)
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
+        indexes = [
+            models.Index(fields=["meeting", "created_at"], name="bookingevent_meeting_idx"),
+            models.Index(fields=["time_slot", "created_at"], name="bookingevent_slot_idx"),
+            models.Index(fields=["created_at"], name="bookingevent_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_kind}:{self.actor_id}"

@@ -43,7 +43,7 @@ def hit(key: str, *, limit: int, window: int) -> Window:
     """
     now = time.time()
     number = math.floor(now / window)
-    bucket = f"bookme:rl:{key}:{number}"
+    bucket = _bucket(key, number)
     reset_after = max(math.ceil((number + 1) * window - now), 1)
     try:
         # add() is atomic in every backend: the first hit of a window creates the counter.
@@ -59,6 +59,28 @@ def hit(key: str, *, limit: int, window: int) -> Window:
         logger.warning("Rate limit %s not counted: the cache is unreachable.", key, exc_info=True)
         count = 0
     return Window(limit=limit, count=count, reset_after=reset_after)
+
+
+def release(key: str, *, window: int) -> None:
+    """Take back one hit of `key` in the current window, for a hit that proved harmless.
+
+    Failure limits count an attempt before its outcome is known, so that a burst of
+    parallel attempts is counted before any is answered; an attempt that succeeds gives
+    its hit back here. Right after a window turned, the hit being taken back was in the
+    previous one: then at most one hit of the new window goes uncounted.
+    """
+    bucket = _bucket(key, math.floor(time.time() / window))
+    try:
+        if cache.decr(bucket) < 0:
+            cache.incr(bucket)
+    except ValueError:  # no counter in this window: nothing to take back
+        pass
+    except Exception:  # the shared cache (Redis) is down: as in hit(), fail open
+        logger.warning("Rate limit %s not released: the cache is unreachable.", key, exc_info=True)
+
+
+def _bucket(key: str, number: int) -> str:
+    return f"bookme:rl:{key}:{number}"
 
 
 def client_address(request: HttpRequest) -> str:

@@ -18,7 +18,7 @@ from django.db.models.functions import Cast
 
 from booking import availability as engine
 from booking.errors import InvalidRequest, SlotUnavailable
-from booking.models import OCCUPYING_STATUSES, TimeSlot
+from booking.models import OCCUPYING_STATUSES, TimeSlot, is_group_session
 from config_data.models import (
     Absence,
     ClosedDay,
@@ -58,17 +58,16 @@ def max_search_window() -> timedelta:
 
 def validate_search(search: SlotSearch) -> None:
     if search.start.tzinfo is None or search.end.tzinfo is None:
-        raise InvalidRequest("Times must include a UTC offset.", field="start")
+        raise InvalidRequest("times_need_offset", field="start")
     if search.end <= search.start:
-        raise InvalidRequest("The end of the search must be after its start.", field="end")
+        raise InvalidRequest("search_end_before_start", field="end")
     if search.end - search.start > max_search_window():
-        raise InvalidRequest(
-            f"A search covers at most {settings.BOOKME_MAX_SEARCH_DAYS} days.", field="end"
-        )
+        raise InvalidRequest("search_too_long", field="end", days=settings.BOOKME_MAX_SEARCH_DAYS)
     if search.duration is not None and search.duration <= timedelta(0):
-        raise InvalidRequest("The meeting duration must be positive.", field="duration")
-    if search.meeting_types is not None and not search.meeting_types <= set(MeetingType.values):
-        raise InvalidRequest("Unknown meeting type.", field="meeting_types")
+        raise InvalidRequest("duration_not_positive", field="duration")
+    unknown = sorted((search.meeting_types or set()) - set(MeetingType.values))
+    if unknown:
+        raise InvalidRequest("unknown_meeting_type", field="meeting_types", meeting_type=unknown[0])
 
 
 def rules_for(search: SlotSearch, *, now: datetime) -> engine.SlotRules:
@@ -211,22 +210,25 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
             busy_by_employee[employee_id].append(busy)
         if room_id is not None:
             busy_by_room[room_id].append(busy)
-        if group_topic and row[7] == topic.pk and key.startswith("group:"):
+        if group_topic and row[7] == topic.pk and is_group_session(key):
             seats.setdefault(key, [employee_id, room_id, row[8], row[9], 0])[4] += 1
 
+    # A location's opening hours and closed days are read in its zone; a room that sets a
+    # zone of its own keeps its location's hours in that zone (the doors open at 8 where the
+    # room is), so calendars are per location and zone.
     calendars = {
-        location_id: engine.LocationCalendar(
+        (location_id, zone_name): engine.LocationCalendar(
             id=location_id,
-            zone=zone,
+            zone=ZoneInfo(zone_name),
             opening={day: list(v) for day, v in opening[location_id].items()}
             if location_id in opening
             else None,
             closed_dates=frozenset(closed[location_id]),
         )
-        for location_id, zone in {
-            **{e.location_id: e.location.zone for e in employees},
-            **{r.location_id: r.location.zone for r in rooms},
-        }.items()
+        for location_id, zone_name in {
+            *((e.location_id, e.location.timezone) for e in employees),
+            *((r.location_id, r.effective_timezone) for r in rooms),
+        }
     }
     employee_wanted = set(employee_ids)
     return _Loaded(
@@ -235,7 +237,7 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
                 id=e.pk,
                 zone=ZoneInfo(e.effective_timezone),
                 weekly={day: list(v) for day, v in weekly[e.pk].items()},
-                location=calendars[e.location_id],
+                location=calendars[e.location_id, e.location.timezone],
                 meeting_types=e.meeting_types,
                 absences=absences[e.pk],
                 busy=busy_by_employee[e.pk],
@@ -245,7 +247,7 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
         rooms=[
             engine.RoomAvailability(
                 id=r.pk,
-                location=calendars[r.location_id],
+                location=calendars[r.location_id, r.effective_timezone],
                 capacity=r.capacity,
                 busy=busy_by_room[r.pk],
             )
@@ -340,7 +342,7 @@ def offered_slot(
     body, the interval must lie in working hours and be free.
     """
     if end <= start:
-        raise InvalidRequest("The end must be after the start.", field="end")
+        raise InvalidRequest("end_before_start", field="end")
     search = SlotSearch(
         start=start,
         end=start + timedelta(seconds=1),
@@ -362,19 +364,19 @@ def offered_slot(
                 and (room_id is None or slot.room_id == room_id)
             ):
                 return slot
-        raise SlotUnavailable("This time is no longer available.", field="start")
+        raise SlotUnavailable("time_no_longer_available", field="start")
 
     rules = rules_for(search, now=now)
     loaded = _load(search, rules, now=now)
     employee = loaded.employees[0] if loaded.employees else None
     room = loaded.rooms[0] if loaded.rooms else None
     if (employee_id is not None and employee is None) or (room_id is not None and room is None):
-        raise SlotUnavailable("This employee or room cannot be booked.", field="employee")
+        raise SlotUnavailable("resource_not_bookable", field="employee")
     _check_some_topic_fits(
         start=start, end=end, employee=employee, room=room, meeting_type=meeting_type, rules=rules
     )
     if not engine.interval_is_free(start=start, end=end, rules=rules, employee=employee, room=room):
-        raise SlotUnavailable("This time is not free.", field="start")
+        raise SlotUnavailable("time_not_free", field="start")
     types = rules.meeting_types & (employee.meeting_types if employee else {engine.PHYSICAL})
     return engine.Slot(start, end, employee_id, room_id, frozenset(types))
 
@@ -411,14 +413,13 @@ def _check_some_topic_fits(
     rows = set(topics.values_list("duration", "slot_step").order_by())
     length = end - start
     steps = sorted({step for duration, step in rows if timedelta(minutes=duration) == length})
+    if not rows:
+        code = "hold_no_theme_employee" if employee is not None else "hold_no_theme_room"
+        raise InvalidRequest(code, field="end")
     if not steps:
         lengths = ", ".join(str(duration) for duration in sorted({d for d, _ in rows}))
-        raise InvalidRequest(
-            f"No theme {'of this employee' if employee else 'of this room'} lasts "
-            f"{minutes_text(length)}: a hold without themeId must last as "
-            f"long as one of them ({lengths or 'none'} minutes).",
-            field="end",
-        )
+        code = "hold_length_employee" if employee is not None else "hold_length_room"
+        raise InvalidRequest(code, field="end", length=minutes_text(length), lengths=lengths)
     if employee is not None:
         anchors = engine.employee_free_time(employee, rules, start, end).anchors
     else:
@@ -429,9 +430,11 @@ def _check_some_topic_fits(
         return  # outside working hours: interval_is_free answers that (409)
     if not any((start - anchor) % timedelta(minutes=step) == timedelta(0) for step in steps):
         raise InvalidRequest(
-            f"No theme of this length starts at {start:%H:%M} UTC: its times start every "
-            f"{' or '.join(map(str, steps))} minutes from {anchor:%H:%M} UTC.",
+            "hold_off_grid",
             field="start",
+            start=f"{start:%H:%M}",
+            steps=" or ".join(map(str, steps)),
+            anchor=f"{anchor:%H:%M}",
         )
 
 

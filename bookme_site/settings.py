@@ -16,7 +16,8 @@ from bookme_site.env import env_bool, env_int, env_list, env_str, env_url, load_
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Development settings from the .env that `make run` writes; the real environment wins.
-# BOOKME_ENV_FILE names another file, or none when empty (tests never read a developer's).
+# BOOKME_ENV_FILE names another file, or none when empty (tests never read a developer's;
+# wsgi.py and asgi.py set it empty, so application servers never read .env).
 _env_file = os.environ.get("BOOKME_ENV_FILE", str(BASE_DIR / ".env"))
 if _env_file:
     load_env_file(Path(_env_file))
@@ -294,7 +295,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "booking.api.client_secrets.ClientSecretHasher",
 ]
-# /o/token/ and /o/revoke_token/ attempts per window, per client id and per client address.
+# /o/token/ and /o/revoke_token/ per window: failures per client id from one address, every
+# attempt per address (booking.api.oauth says why failures only).
 BOOKME_TOKEN_ATTEMPTS_PER_CLIENT = env_int("BOOKME_TOKEN_ATTEMPTS_PER_CLIENT", 20, minimum=1)
 BOOKME_TOKEN_ATTEMPTS_PER_ADDRESS = env_int("BOOKME_TOKEN_ATTEMPTS_PER_ADDRESS", 60, minimum=1)
 BOOKME_TOKEN_ATTEMPT_WINDOW = env_int("BOOKME_TOKEN_ATTEMPT_WINDOW_SECONDS", 300, minimum=1)
@@ -302,7 +304,7 @@ BOOKME_TOKEN_ATTEMPT_WINDOW = env_int("BOOKME_TOKEN_ATTEMPT_WINDOW_SECONDS", 300
 BOOKME_TOKEN_CLEANUP_SECONDS = env_int("BOOKME_TOKEN_CLEANUP_SECONDS", 600, minimum=1)
 # Client ids of resource servers allowed to introspect any token at /o/introspect/.
 BOOKME_INTROSPECTION_CLIENTS = env_list("BOOKME_INTROSPECTION_CLIENTS", [])
-# /admin/login/ attempts per window, per username and per client address (like allauth's).
+# /admin/login/ per window: failures per username from one address, every attempt per address.
 BOOKME_ADMIN_LOGIN_ATTEMPTS = env_int("BOOKME_ADMIN_LOGIN_ATTEMPTS", 5, minimum=1)
 BOOKME_ADMIN_LOGIN_ATTEMPTS_PER_ADDRESS = env_int(
     "BOOKME_ADMIN_LOGIN_ATTEMPTS_PER_ADDRESS", 20, minimum=1

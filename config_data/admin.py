@@ -179,7 +179,8 @@ class MeetingTopicForm(forms.ModelForm):
         exclude: list[str] = []  # every field; the admin fieldsets choose the layout
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("physical") and data.get("requires_room") and data.get("employees"):
             missing = locations_without_rooms(list(data["employees"]))
             if missing:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import time
 from functools import cached_property
+from itertools import pairwise
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -284,7 +285,7 @@ def overlapping_weekly_intervals(
 ) -> tuple[int, time, time] | None:
     """Return the first interval that overlaps an earlier one on the same weekday."""
     ordered = sorted(intervals)
-    for previous, current in zip(ordered, ordered[1:], strict=False):
+    for previous, current in pairwise(ordered):
         if previous[0] == current[0] and current[1] < previous[2]:
             return current
     return None

@@ -10,11 +10,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from booking import services
+from booking.actors import Actor
 from booking.errors import BookingError
 from booking.models import Customer, TimeSlot
 from booking.search import SlotSearch, find_slots
@@ -32,7 +34,10 @@ from config_data.models import (
 )
 
 DEMO_CUSTOMER_DOMAIN = "customer.example.com"
-DEMO_HOLDER = "demo:load_demo"
+# The demo's meetings are BookMe's own doing, as if staff had entered them.
+DEMO_ACTOR = Actor.system("load_demo")
+# The holder the demo used before actors existed: a database loaded then counts as loaded.
+OLD_DEMO_HOLDER = "demo:load_demo"
 
 LOCATIONS = {
     "Copenhagen City": {"street": "Vesterbrogade 12", "postal_code": "1620", "city": "København V"},
@@ -96,7 +101,7 @@ EMPLOYEES = [
     DemoEmployee("Oliver Sørensen", "Business Banker", "Aarhus Harbour", FULL_WEEK),
     DemoEmployee("Freja Rasmussen", "Customer Adviser", "Aarhus Harbour", FULL_WEEK),
 ]
-TOPICS = [
+TOPICS: list[dict[str, Any]] = [
     {
         "name": "Mortgage advice",
         "description": "Buying a home or refinancing: we go through your budget and options.",
@@ -300,7 +305,7 @@ def load_staff_accounts(password: str) -> list[str]:
 
 def load_meetings(*, now: datetime, seed: int = 2026) -> int:
     """Meetings over the coming two weeks, once: a second load leaves them as they are."""
-    if TimeSlot.objects.filter(holder=DEMO_HOLDER).exists():
+    if TimeSlot.objects.filter(holder__in=[DEMO_ACTOR.holder, OLD_DEMO_HOLDER]).exists():
         return 0
     rng = random.Random(seed)
     created = 0
@@ -310,6 +315,8 @@ def load_meetings(*, now: datetime, seed: int = 2026) -> int:
             SlotSearch(start=now, end=now + timedelta(days=14), topic=topic), now=now
         )
         for slot in slots:
+            if slot.employee_id is None:  # a demo meeting is always with someone
+                continue
             mine = taken.setdefault(slot.employee_id, [])
             # Skip what clearly clashes with a demo meeting made above: saves doomed attempts.
             if rng.random() > 0.12 or any(s < slot.end and slot.start < e for s, e in mine):
@@ -322,19 +329,21 @@ def load_meetings(*, now: datetime, seed: int = 2026) -> int:
             meeting_type = sorted(slot.meeting_types)[rng.randrange(len(slot.meeting_types))]
             try:
                 time_slot, _ = services.time_slot_reserve(
-                    holder=DEMO_HOLDER,
-                    start=slot.start,
-                    end=slot.end,
-                    employee=Employee.objects.get(pk=slot.employee_id),
-                    topic=topic,
-                    meeting_type=meeting_type,
+                    actor=DEMO_ACTOR,
+                    wanted=services.SlotRequest(
+                        start=slot.start,
+                        end=slot.end,
+                        employee=Employee.objects.get(pk=slot.employee_id),
+                        topic=topic,
+                        meeting_type=meeting_type,
+                    ),
                     now=now,
                 )
-                services.time_slot_book(time_slot_id=time_slot.pk, holder=DEMO_HOLDER, now=now)
+                services.time_slot_book(actor=DEMO_ACTOR, time_slot_id=time_slot.pk, now=now)
                 answers = {q.pk: "Demo answer" for q in topic.information_questions.all()}
                 services.meeting_create(
+                    actor=DEMO_ACTOR,
                     time_slot_id=time_slot.pk,
-                    holder=DEMO_HOLDER,
                     topic=topic,
                     customer=customer,
                     meeting_type=meeting_type,

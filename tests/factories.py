@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from booking import services
+from booking.actors import Actor
 from booking.models import Meeting
 from config_data.models import (
     CustomerCategory,
@@ -114,6 +115,9 @@ def topic(
     return t
 
 
+FACTORY_ACTOR = Actor.for_session("factory")
+
+
 def meeting(
     *,
     topic: MeetingTopic,
@@ -121,28 +125,36 @@ def meeting(
     start: datetime,
     room: Room | None = None,
     meeting_type: str = "online",
-    holder: str = "session:factory",
+    actor: Actor = FACTORY_ACTOR,
+    holder: str | None = None,
     customer_name: str = "Carla Customer",
     customer_email: str = "carla@example.com",
     now: datetime | None = None,
     **kwargs,
 ) -> Meeting:
-    """A confirmed meeting made the real way: reserve, book, create (through the services)."""
+    """A confirmed meeting made the real way: reserve, book, create (through the services).
+
+    `holder` is a stored holder string ("user:5", "client:3") for the actor, for short.
+    """
+    if holder is not None:
+        actor = Actor.from_holder(holder)
     slot, _ = services.time_slot_reserve(
-        holder=holder,
-        start=start,
-        end=start + timedelta(minutes=topic.duration),
-        employee=employee,
-        room=room,
-        topic=topic,
-        meeting_type=meeting_type,
+        actor=actor,
+        wanted=services.SlotRequest(
+            start=start,
+            end=start + timedelta(minutes=topic.duration),
+            employee=employee,
+            room=room,
+            topic=topic,
+            meeting_type=meeting_type,
+        ),
         now=now,
     )
-    services.time_slot_book(time_slot_id=slot.pk, holder=holder, now=now)
+    services.time_slot_book(actor=actor, time_slot_id=slot.pk, now=now)
     customer = services.customer_upsert(name=customer_name, email=customer_email)
     return services.meeting_create(
+        actor=actor,
         time_slot_id=slot.pk,
-        holder=holder,
         topic=topic,
         customer=customer,
         meeting_type=meeting_type,
@@ -152,18 +164,21 @@ def meeting(
 
 
 def reschedule(
-    meeting: Meeting, *, start: datetime, holder: str = "session:factory", **kwargs
+    meeting: Meeting, *, start: datetime, actor: Actor = FACTORY_ACTOR, **kwargs
 ) -> Meeting:
     """Move a meeting the real way: hold the new time, then reschedule onto it."""
     slot, _ = services.time_slot_reserve(
-        holder=holder,
-        start=start,
-        end=start + (meeting.end - meeting.start),
-        employee=meeting.employee,
-        topic=meeting.topic,
-        meeting_type=meeting.meeting_type,
+        actor=actor,
+        wanted=services.SlotRequest(
+            start=start,
+            end=start + (meeting.end - meeting.start),
+            employee=meeting.employee,
+            topic=meeting.topic,
+            meeting_type=meeting.meeting_type,
+        ),
+        moving=meeting,
         **kwargs,
     )
     return services.meeting_reschedule(
-        meeting_id=meeting.pk, new_time_slot_id=slot.pk, holder=holder, **kwargs
+        actor=actor, meeting_id=meeting.pk, new_time_slot_id=slot.pk, **kwargs
     )

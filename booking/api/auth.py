@@ -50,6 +50,7 @@ class Unauthorized(ApiError):
         super().__init__(
             401,
             message,
+            code="unauthorized",
             headers={"WWW-Authenticate": bearer_challenge(error, message if error else "")},
         )
 
@@ -106,6 +107,7 @@ class OAuth2ClientCredentials(HttpBearer):
             raise ApiError(
                 403,
                 f"This token lacks the scope {' '.join(missing)!r}.",
+                code="forbidden",
                 headers={
                     "WWW-Authenticate": bearer_challenge(
                         "insufficient_scope", "The token lacks a required scope.", " ".join(missing)
@@ -125,6 +127,7 @@ def _count_request(request: HttpRequest, application_id: int) -> None:
             429,
             f"Too many requests: at most {limit} per {seconds} seconds. "
             f"Retry after {window.reset_after} seconds.",
+            code="rate_limited",
             headers={"Retry-After": str(window.reset_after)},
         )
 

@@ -147,6 +147,7 @@ def rooms(request: HttpRequest) -> list[RoomOut]:
             id=str(r.pk),
             name=r.name,
             location=location_out(r.location),
+            time_zone=r.effective_timezone,
             capacity=r.capacity,
             features=[f.name for f in r.features.all()],
             address=r.address_lines(),

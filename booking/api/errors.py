@@ -1,8 +1,10 @@
-"""One error shape for the whole API: {"message": "...", "parameter": "<name or null>"}.
+"""One error shape for the whole API:
+{"message": "...", "parameter": "<name or null>", "code": "<stable code>"}.
 
 Domain errors (booking.errors) name the field at fault in domain terms ("start",
 "employee", ...); PARAMETERS below is the one place that turns those into the
-names a client sent, per kind of request.
+names a client sent, per kind of request. Their codes are the catalogue's
+(booking.errors.MESSAGES); errors the API finds itself have the codes of API_CODES.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from booking.errors import BookingError
+from booking.errors import MESSAGES, BookingError
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +80,49 @@ PARAMETERS: dict[str, dict[str, str]] = {
 }
 
 
+# The codes of errors that are not the domain's: the API's own checks of the request.
+# Clients branch on `code`, never on the English `message`.
+API_CODES: dict[str, str] = {
+    "invalid_input": "A parameter or the body is malformed, of the wrong type or missing.",
+    "invalid_json": "The request body is not valid JSON.",
+    "unauthorized": "No access token, an unknown or an expired one.",
+    "forbidden": "The access token lacks the scope the operation needs.",
+    "not_found": "No such endpoint, or an unknown id (or another client's).",
+    "method_not_allowed": "The endpoint does not take this HTTP method.",
+    "conflict": "The object is not in the state the operation needs.",
+    "body_too_large": "The request body is larger than the API takes.",
+    "rate_limited": "Too many requests from this client in the current window.",
+    "server_error": "A fault on our side; it has been reported.",
+}
+# Every code an API error can carry: the catalogue's and the API's own.
+ERROR_CODES: tuple[str, ...] = (*MESSAGES, *API_CODES)
+# The code of an ApiError raised without one.
+STATUS_CODES: dict[int, str] = {
+    400: "invalid_input",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def status_code(status: int) -> str:
+    """The generic code for an HTTP status (any other client error is invalid input)."""
+    return STATUS_CODES.get(status, "server_error" if status >= 500 else "invalid_input")
+
+
+def error_body(message: str, parameter: str | None, code: str) -> dict[str, str | None]:
+    """The JSON of every API error."""
+    return {"message": message, "parameter": parameter, "code": code}
+
+
 class ApiError(Exception):
-    """An error answer: status, message, the parameter at fault and optional headers."""
+    """An error answer: status, message, the parameter at fault, its code (by default the
+    status's generic one) and optional headers."""
 
     def __init__(
         self,
@@ -86,12 +130,16 @@ class ApiError(Exception):
         message: str,
         *,
         parameter: str | None = None,
+        code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.parameter = parameter
+        self.code = code or STATUS_CODES[status]
+        if self.code not in ERROR_CODES:
+            raise ValueError(f"{self.code!r} is neither a catalogue code nor one of API_CODES.")
         self.headers = dict(headers or {})
 
 
@@ -125,8 +173,9 @@ def domain_errors(context: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             except BookingError as exc:
                 raise ApiError(
                     exc.status,
-                    exc.message,
+                    english(exc),
                     parameter=api_parameter(exc.field, context),
+                    code=exc.code,
                     headers=retry_after_headers(exc),
                 ) from exc
             except DjangoValidationError as exc:
@@ -138,6 +187,12 @@ def domain_errors(context: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapper
 
     return decorator
+
+
+def english(exc: BookingError) -> str:
+    """The catalogue message in English: API messages do not follow Accept-Language."""
+    with translation.override("en"):
+        return exc.message
 
 
 def retry_after_headers(exc: BookingError) -> dict[str, str]:
@@ -177,10 +232,11 @@ def _error_response(
     message: str,
     parameter: str | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    code: str | None = None,
 ) -> HttpResponse:
-    response = api.create_response(
-        request, {"message": message, "parameter": parameter}, status=status
-    )
+    body = error_body(message, parameter, code or status_code(status))
+    response = api.create_response(request, body, status=status)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -189,7 +245,9 @@ def _error_response(
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApiError)
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return _error_response(api, request, exc.status, exc.message, exc.parameter, exc.headers)
+        return _error_response(
+            api, request, exc.status, exc.message, exc.parameter, exc.headers, code=exc.code
+        )
 
     @api.exception_handler(ValidationError)
     def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -220,10 +278,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        message = str(exc)
+        message, code = str(exc), None
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):
-            message = "The request body is not valid JSON."
-        return _error_response(api, request, exc.status_code, message)
+            message, code = "The request body is not valid JSON.", "invalid_json"
+        return _error_response(api, request, exc.status_code, message, code=code)
 
     @api.exception_handler(RequestDataTooBig)
     def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
@@ -248,7 +306,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def domain_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
         # Endpoints translate these with domain_errors(); this is the safety net.
         return _error_response(
-            api, request, exc.status, exc.message, exc.field, retry_after_headers(exc)
+            api,
+            request,
+            exc.status,
+            english(exc),
+            exc.field,
+            retry_after_headers(exc),
+            code=exc.code,
         )
 
     @api.exception_handler(Exception)

@@ -7,6 +7,7 @@ all answer 404, so that nothing about other clients leaks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -16,8 +17,10 @@ from booking.api.schemas import to_pk
 from booking.models import Customer, Meeting, TimeSlot
 from config_data.models import CustomerCategory, Employee, MeetingTopic, Room
 
+M = TypeVar("M", bound=Model)
 
-def _get(queryset: QuerySet, value: str, *, parameter: str, what: str) -> Model:
+
+def _get(queryset: QuerySet[M], value: str, *, parameter: str, what: str) -> M:
     pk = to_pk(value)
     found = queryset.filter(pk=pk).first() if pk is not None else None
     if found is None:

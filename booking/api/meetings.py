@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Body, Path, Router, Status
 
 from booking import privacy, services
+from booking.actors import Actor
 from booking.api import lookups
 from booking.api.auth import ApiCaller, read, write
 from booking.api.docs import described, responses
@@ -21,6 +22,7 @@ from booking.api.schemas import (
     MeetingOut,
     to_pk,
 )
+from booking.errors import InvalidRequest
 from booking.ical import meeting_calendar, meeting_location
 from booking.models import Customer, Meeting, TimeSlot
 from config_data.models import Employee, Room
@@ -76,6 +78,7 @@ def meeting_out(meeting: Meeting) -> MeetingOut:
             for a in meeting.answers.all()
         ],
         location=meeting_location(meeting),
+        time_zone=meeting.display_zone.key,
         created_at=meeting.created_at,
         cancelled_at=meeting.cancelled_at,
     )
@@ -86,7 +89,7 @@ def _answers(given: dict[str, str] | None) -> dict[int, str]:
     for key, text in (given or {}).items():
         pk = to_pk(key)
         if pk is None:
-            raise ApiError(400, "Unknown information question.", parameter=f"answers.{key}")
+            raise InvalidRequest("unknown_question", field=f"answers.{key}")
         answers[pk] = text
     return answers
 
@@ -107,6 +110,7 @@ def _customer(payload: MeetingIn, caller: ApiCaller) -> Customer:
             400,
             "Send customerId (your reference for the customer) or customer {name, email}.",
             parameter="customerId",
+            code="customer_reference_required",
         )
     return services.customer_for_reference(external_id=external_id)
 
@@ -163,8 +167,8 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingOu
     answers = _answers(payload.answers)
     with transaction.atomic():
         meeting = services.meeting_create(
+            actor=Actor.for_api_client(request.auth.application_id),
             time_slot_id=slot.pk,
-            holder=holder,
             topic=topic,
             customer=_customer(payload, request.auth),
             meeting_type=payload.type.value,
@@ -208,7 +212,9 @@ def cancel_meeting(request: HttpRequest, meeting_id: Id = MEETING_ID) -> Meeting
     """
     holder = request.auth.holder
     meeting = lookups.own_meeting(holder, meeting_id, parameter="meetingId")
-    services.meeting_cancel(meeting_id=meeting.pk)
+    services.meeting_cancel(
+        actor=Actor.for_api_client(request.auth.application_id), meeting_id=meeting.pk
+    )
     return meeting_out(lookups.own_meeting(holder, meeting_id, parameter="meetingId"))
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from booking.api.errors import body_too_large
+from booking.api.errors import body_too_large, error_body, status_code
 
 API_PREFIX = "/api/"
 MESSAGES = {
@@ -19,7 +19,7 @@ MESSAGES = {
 class ApiErrorShapeMiddleware:
     """An unknown path or a wrong method under /api/ is answered by Django's URL
     resolver or by ninja's router, in HTML or with no body; clients get the same
-    {"message", "parameter"} JSON as from every other API error instead.
+    {"message", "parameter", "code"} JSON as from every other API error instead.
 
     A body over BOOKME_API_MAX_BODY_BYTES is refused here with a 413, before it is read.
     """
@@ -34,7 +34,7 @@ class ApiErrorShapeMiddleware:
             # more than Content-Length, so the header is the whole story.
             if _content_length(request) > limit:
                 return JsonResponse(
-                    {"message": body_too_large(limit), "parameter": None}, status=413
+                    error_body(body_too_large(limit), None, "body_too_large"), status=413
                 )
         response = self.get_response(request)
         if (
@@ -42,9 +42,9 @@ class ApiErrorShapeMiddleware:
             and response.status_code in MESSAGES
             and not response.get("Content-Type", "").startswith("application/json")
         ):
+            status = response.status_code
             shaped = JsonResponse(
-                {"message": MESSAGES[response.status_code], "parameter": None},
-                status=response.status_code,
+                error_body(MESSAGES[status], None, status_code(status)), status=status
             )
             if response.has_header("Allow"):
                 shaped["Allow"] = response["Allow"]

@@ -12,6 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -20,6 +23,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.hashers import identify_hasher, make_password
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -32,40 +36,113 @@ from oauth2_provider.views import IntrospectTokenView, RevokeTokenView, TokenVie
 from oauthlib.common import Request as OauthlibRequest
 
 from booking.api.client_secrets import ALGORITHM
-from booking.ratelimit import Window, client_address, hit
+from booking.ratelimit import Window, client_address, hit, release
+
+logger = logging.getLogger(__name__)
 
 
-def token_attempt(request: HttpRequest) -> Window | None:
-    """Count one attempt at the token endpoints; the exhausted window if over a limit.
+def guard_client_authentication(
+    request: HttpRequest, check: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """Run `check` (an endpoint that checks a client secret) behind the attempt limits.
 
-    Every attempt counts, not only failures: a limit checked before the failures of
-    parallel requests are recorded would let a burst through. Legitimate clients
-    fetch one token an hour, so the defaults leave them far from the limit.
+    Per address every attempt counts: floods from one place. Per client id only failed
+    authentications count, and per address too: the client id is public, so counting
+    everyone's attempts (or everyone's failures) against it would let anyone lock a
+    partner out; the partner's own right secret is never refused for a stranger's guesses.
+    A failure is counted before the secret is checked and given back on success, so a
+    burst of parallel guesses gets at most the limit checked, not the limit plus the burst.
+    Guesses spread over many addresses are bounded per address only: against 256-bit
+    secrets (client_secrets.py) that is harmless, a lock-out of every partner is not.
     """
     window = settings.BOOKME_TOKEN_ATTEMPT_WINDOW
-    keys = [(f"oauth:addr:{client_address(request)}", settings.BOOKME_TOKEN_ATTEMPTS_PER_ADDRESS)]
-    client_id = requested_client_id(request)
-    if client_id:
-        # Hashed: the id is attacker-chosen text and becomes part of a cache key.
-        digest = hashlib.sha256(client_id.encode()).hexdigest()[:32]
-        keys.append((f"oauth:client:{digest}", settings.BOOKME_TOKEN_ATTEMPTS_PER_CLIENT))
-    # Count on every key (no short-circuit), so each limit sees every attempt.
-    windows = [hit(key, limit=limit, window=window) for key, limit in keys]
-    refused = [w for w in windows if not w.allowed]
-    return max(refused, key=lambda w: w.reset_after) if refused else None
+    address = client_address(request)
+    per_address = hit(
+        f"oauth:addr:{address}", limit=settings.BOOKME_TOKEN_ATTEMPTS_PER_ADDRESS, window=window
+    )
+    if not per_address.allowed:
+        return too_many_requests(per_address)
+    problem = credentials_problem(request)
+    if problem:
+        return oauth_error(400, "invalid_request", problem)
+    client_id = checked_client_id(request)
+    if not client_id:  # no secret is checked without a client id
+        return check()
+    # Hashed: the id is attacker-chosen text and becomes part of a cache key.
+    key = f"oauth:failures:{hashlib.sha256(client_id.encode()).hexdigest()[:32]}:{address}"
+    failures = hit(key, limit=settings.BOOKME_TOKEN_ATTEMPTS_PER_CLIENT, window=window)
+    if not failures.allowed:
+        return too_many_requests(failures)
+    response = check()
+    if response.status_code != 401:  # 401 is invalid_client: a wrong secret (RFC 6749 5.2)
+        release(key, window=window)
+    return response
 
 
-def requested_client_id(request: HttpRequest) -> str:
-    """The client id a request names, from HTTP Basic or the form body (RFC 6749 2.3.1)."""
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(credentials, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            decoded = ""
-        if ":" in decoded:
-            return unquote_plus(decoded.split(":", 1)[0])
-    return request.POST.get("client_id", "")
+def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
+    """The client id and secret of an HTTP Basic header, decoded as oauth-toolkit does.
+
+    Exactly as its OAuth2Validator._authenticate_basic_auth (which has no reusable
+    decoder): scheme `Basic` only, lenient base64 that skips characters outside its
+    alphabet (`...=*` decodes like `...=`), UTF-8, then form-decoding of both parts.
+    A stricter decoder here would count another client id than the one checked.
+    """
+    scheme, space, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme != "Basic" or not space or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded).decode("utf-8")
+    except (TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon:
+        return None
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def oauth_param(request: HttpRequest, name: str) -> str | None:
+    """A parameter as oauthlib reads it: the body's value over the query string's."""
+    return request.POST.get(name, request.GET.get(name))
+
+
+def checked_client_id(request: HttpRequest) -> str:
+    """The client id whose secret the request makes oauth-toolkit check.
+
+    HTTP Basic if the header decodes, else the body (RFC 6749 2.3.1); after
+    credentials_problem() there is never a second client id or secret to try.
+    """
+    credentials = basic_credentials(request)
+    if credentials is not None:
+        return credentials[0]
+    return oauth_param(request, "client_id") or ""
+
+
+def credentials_problem(request: HttpRequest) -> str | None:
+    """Why the request cannot be answered (invalid_request), or None.
+
+    NUL: PostgreSQL refuses it in a query, and oauth-toolkit would let that error
+    through as a 500. Two sets of credentials: oauth-toolkit tries the body's when
+    HTTP Basic fails, which would check two secrets (or two clients) for one count.
+    """
+    for name, values in (*request.GET.lists(), *request.POST.lists()):
+        if "\x00" in name:
+            return "A parameter name contains a NUL byte."
+        if any("\x00" in value for value in values):
+            return f"{name} contains a NUL byte."
+    credentials = basic_credentials(request)
+    if credentials is None:
+        return None
+    if any("\x00" in part for part in credentials):
+        return "The credentials in the Authorization header contain a NUL byte."
+    if oauth_param(request, "client_secret") is not None:
+        return (
+            "Send the client secret once: in the Authorization header or as client_secret, "
+            "not both (RFC 6749 2.3)."
+        )
+    body_client_id = oauth_param(request, "client_id")
+    if body_client_id is not None and body_client_id != credentials[0]:
+        return "client_id differs from the client id in the Authorization header."
+    return None
 
 
 def too_many_requests(window: Window) -> JsonResponse:
@@ -94,12 +171,18 @@ CLEANUP_KEY = "bookme:oauth:token-cleanup"
 def purge_expired_tokens() -> int:
     """Delete expired access tokens, at most once per BOOKME_TOKEN_CLEANUP_SECONDS.
 
-    There is no background worker yet, so the token endpoint calls this after issuing
-    a token: cache.add() is atomic, so one request per interval does the deletion,
-    across processes when the cache is shared. Tokens with a refresh token are left
-    to oauth-toolkit's `cleartokens` (client credentials never issue one).
+    There is no background worker yet, so every token request calls this: cache.add()
+    is atomic, so one request per interval does the deletion (across processes when the
+    cache is shared) and the others pay one cache call. Tokens with a refresh token are
+    left to oauth-toolkit's `cleartokens` (client credentials never issue one).
     """
-    if not cache.add(CLEANUP_KEY, 1, timeout=settings.BOOKME_TOKEN_CLEANUP_SECONDS):
+    try:
+        due = cache.add(CLEANUP_KEY, 1, timeout=settings.BOOKME_TOKEN_CLEANUP_SECONDS)
+    except Exception:  # the shared cache (Redis) is down: fail open, as the limits do
+        # Skipped rather than run on every request: expired tokens are refused anyway.
+        logger.warning("Expired token clean-up skipped: the cache is unreachable.", exc_info=True)
+        return 0
+    if not due:
         return 0
     expired = get_access_token_model().objects.filter(
         expires__lt=timezone.now(), refresh_token__isnull=True
@@ -133,13 +216,8 @@ class ThrottledTokenView(TokenView):
     """POST /o/token/, limited per client id and per address; tidies expired tokens."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        refused = token_attempt(request)
-        if refused is not None:
-            return too_many_requests(refused)
-        response = super().post(request, *args, **kwargs)
-        if response.status_code == 200:
-            purge_expired_tokens()
-        return response
+        purge_expired_tokens()  # on any request: failed ones too, throttled ones too
+        return guard_client_authentication(request, partial(super().post, request, *args, **kwargs))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -147,10 +225,7 @@ class ThrottledRevokeTokenView(RevokeTokenView):
     """POST /o/revoke_token/ (RFC 7009): it checks client secrets too, so it shares the limit."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        refused = token_attempt(request)
-        if refused is not None:
-            return too_many_requests(refused)
-        return super().post(request, *args, **kwargs)
+        return guard_client_authentication(request, partial(super().post, request, *args, **kwargs))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -167,10 +242,13 @@ class ResourceServerIntrospectView(IntrospectTokenView):
 
     http_method_names = ["post"]
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method != "POST":
             return View.dispatch(self, request, *args, **kwargs)  # 405
-        client_id = requested_client_id(request)
+        problem = credentials_problem(request)
+        if problem:
+            return oauth_error(400, "invalid_request", problem)
+        client_id = checked_client_id(request)
         if client_id and client_id not in settings.BOOKME_INTROSPECTION_CLIENTS:
             # Refused before its secret is checked: this endpoint is not throttled, so it
             # must not tell anyone whether a guessed secret of an API client is right.

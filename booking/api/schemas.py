@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -20,7 +20,16 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from booking.api.errors import API_CODES, ERROR_CODES
+from booking.models import (
+    ANSWER_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    LONGEST_BLOCK,
+    Customer,
+    TimeSlot,
+)
 from booking.validators import has_line_break_or_control
+from config_data.models import MeetingTopic
 
 # Times outside this range are surely a mistake, and far ones overflow date arithmetic.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -30,6 +39,15 @@ MAX_ID = 2**63 - 1
 MAX_LIST_ITEMS = 100
 # An ISO 8601 instant with microseconds and an offset fits easily.
 MAX_INSTANT_LENGTH = 40
+
+
+def stored_length(model: type, field: str) -> int:
+    """The max_length of the model field a value is stored in: the schema's maxLength."""
+    return model._meta.get_field(field).max_length
+
+
+# A customerId is stored as "<application id>:<theirs>" in Customer.external_id.
+CUSTOMER_ID_MAX_LENGTH = stored_length(Customer, "external_id") - len(f"{MAX_ID}:")
 
 
 class MeetingTypeEnum(StrEnum):
@@ -113,6 +131,7 @@ InstantIn = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "maxLength": MAX_INSTANT_LENGTH}),
 ]
 Instant = Annotated[datetime, AfterValidator(_utc)]
+Answer = Annotated[Text, Field(max_length=ANSWER_MAX_LENGTH)]
 
 
 # Plain pydantic models, not ninja.Schema: its per-object Django attribute resolution
@@ -129,6 +148,13 @@ class ErrorOut(OutSchema):
     message: str = Field(examples=["The time slot must be Booked before a meeting is created."])
     parameter: str | None = Field(
         description="The request parameter at fault, or null.", examples=["timeSlotId"]
+    )
+    code: str = Field(
+        description="What went wrong, stable across releases and languages: branch on this, "
+        "not on `message`. The domain's codes (e.g. slot_taken, hold_expired) and the API's "
+        f"own ({', '.join(API_CODES)}).",
+        examples=["slot_not_booked"],
+        json_schema_extra={"enum": list(ERROR_CODES)},
     )
 
 
@@ -192,6 +218,11 @@ class RoomOut(OutSchema):
     id: str = Field(examples=["222"])
     name: str
     location: LocationOut
+    time_zone: str = Field(
+        description="The room's own zone, else its location's: an in-person meeting's times "
+        "are shown in it.",
+        examples=["Europe/Copenhagen"],
+    )
     capacity: int
     features: list[str]
     address: list[str]
@@ -232,7 +263,10 @@ class AvailableQuery(InSchema):
         None, max_length=MAX_LIST_ITEMS, description="Only these rooms."
     )
     meeting_duration: int | None = Field(
-        None, ge=1, le=1440, description="Minutes; default: the topic's duration (or 60)."
+        None,
+        ge=1,
+        le=LONGEST_BLOCK // timedelta(minutes=1),
+        description="Minutes; default: the topic's duration (or 60).",
     )
 
     # Plain list annotations, so that ninja reads repeated parameters; commas split here.
@@ -262,7 +296,7 @@ class ReserveIn(InSchema):
     time_slot: TimeSlotIn
     token: Text = Field(
         min_length=1,
-        max_length=200,
+        max_length=stored_length(TimeSlot, "token"),
         description="Your idempotency key: the same token again returns the same reservation.",
         examples=["reservation-token"],
     )
@@ -304,14 +338,16 @@ class PatchOperation(InSchema):
 class CustomerIn(InSchema):
     name: Annotated[Text, AfterValidator(_single_line)] = Field(
         min_length=1,
-        max_length=200,
+        max_length=stored_length(Customer, "name"),
         description="One line: no line breaks or control characters.",
         examples=["Carla Customer"],
     )
     email: Annotated[Text, AfterValidator(_email)] = Field(
-        max_length=254, examples=["carla@example.com"]
+        max_length=stored_length(Customer, "email"), examples=["carla@example.com"]
     )
-    phone: Text = Field("", max_length=40, examples=["+45 12 34 56 78"])
+    phone: Text = Field(
+        "", max_length=stored_length(Customer, "phone"), examples=["+45 12 34 56 78"]
+    )
 
 
 class MeetingIn(InSchema):
@@ -325,17 +361,15 @@ class MeetingIn(InSchema):
     customer_id: Text | None = Field(
         None,
         min_length=1,
-        max_length=80,
+        max_length=CUSTOMER_ID_MAX_LENGTH,
         description="Your reference for the customer, kept per client; alone it is enough.",
         examples=["67890"],
     )
-    description: Text = Field("", max_length=5000)
+    description: Text = Field("", max_length=DESCRIPTION_MAX_LENGTH)
     customer: CustomerIn | None = Field(
         None, description="Optional contact details: the invitation email goes there."
     )
-    answers: (
-        dict[Annotated[str, Field(max_length=40)], Annotated[Text, Field(max_length=2048)]] | None
-    ) = Field(
+    answers: dict[Annotated[str, Field(max_length=40)], Answer] | None = Field(
         None,
         max_length=MAX_LIST_ITEMS,
         description="Answers to the topic's information questions, by question id.",
@@ -371,12 +405,23 @@ class MeetingOut(OutSchema):
     customer: CustomerOut
     answers: list[AnswerOut]
     location: str = Field(description="Address, online link or phone, as in the invitation.")
+    time_zone: str | None = Field(
+        None,
+        description="BookMe extension: the IANA zone the meeting's times are shown in on the "
+        "website and in emails: the room's, else the employee's (the invitation itself "
+        "carries UTC instants).",
+        examples=["Europe/Copenhagen"],
+    )
     created_at: Instant
     cancelled_at: Instant | None
 
 
 class IcalIn(InSchema):
-    title: Text | None = Field(None, max_length=200, description="Default: the topic's name.")
+    title: Text | None = Field(
+        None,
+        max_length=stored_length(MeetingTopic, "name"),
+        description="Default: the topic's name.",
+    )
     description: Text | None = Field(
-        None, max_length=5000, description="Default: the meeting's description."
+        None, max_length=DESCRIPTION_MAX_LENGTH, description="Default: the meeting's description."
     )

@@ -8,6 +8,7 @@ from django.conf import settings
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
+from ninja.security.base import AuthBase
 
 from booking.api import config, meetings, time_slots
 from booking.api.auth import rate_limit_headers
@@ -25,6 +26,8 @@ class _Schema(OpenAPISchema):
             return None
         requirements = []
         for auth in operation.auth_callbacks:
+            if not isinstance(auth, AuthBase):  # a plain function documents no scheme
+                continue
             self.securitySchemes[SECURITY_SCHEME] = auth.openapi_security_schema
             requirements.append({SECURITY_SCHEME: list(getattr(auth, "scopes", []))})
         return requirements

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Body, Path, Query, Router, Status
 
 from booking import services
+from booking.actors import Actor
 from booking.api import lookups
 from booking.api.auth import read, write
 from booking.api.docs import described, responses
@@ -22,13 +22,19 @@ from booking.api.schemas import (
     ReserveIn,
     TimeSlotOut,
 )
-from booking.models import OCCUPYING_STATUSES, TimeSlot, TimeSlotStatus
+from booking.errors import InvalidRequest
+from booking.models import (
+    LONGEST_BLOCK,
+    LONGEST_BLOCK_HOURS,
+    OCCUPYING_STATUSES,
+    TimeSlot,
+    TimeSlotStatus,
+)
 from booking.search import SlotSearch, find_slots
 
 router = Router(tags=["2-4. Time slots"])
 
 DEFAULT_SEARCH_WINDOW = timedelta(days=7)
-LONGEST_SLOT = timedelta(hours=24)
 
 TIME_SLOT_ID = Path(
     ..., alias="timeSlotId", description="The `id` from the reserve response.", examples=["12345"]
@@ -158,33 +164,43 @@ def reserve_time_slot(request: HttpRequest, payload: ReserveIn) -> Status[TimeSl
     """
     wanted = payload.time_slot
     if wanted.end_date <= wanted.start_date:
-        raise ApiError(400, "endDate must be after startDate.", parameter="timeSlot.endDate")
-    if wanted.end_date - wanted.start_date > LONGEST_SLOT:
-        raise ApiError(400, "A time slot lasts at most 24 hours.", parameter="timeSlot.endDate")
+        raise ApiError(
+            400,
+            "endDate must be after startDate.",
+            parameter="timeSlot.endDate",
+            code="end_before_start",
+        )
+    if wanted.end_date - wanted.start_date > LONGEST_BLOCK:
+        # Before any lookup; with a theme's buffers the service checks the blocked time too.
+        raise InvalidRequest("slot_too_long", field="end", hours=LONGEST_BLOCK_HOURS)
     if wanted.employee_id is None and wanted.room_id is None:
         raise ApiError(
             400,
             "Give an employeeId (or a roomId for a room-only slot).",
             parameter="timeSlot.employeeId",
+            code="employee_or_room_required",
         )
     slot, created = services.time_slot_reserve(
-        holder=request.auth.holder,
-        start=wanted.start_date,
-        end=wanted.end_date,
-        employee=(
-            lookups.employee(wanted.employee_id, parameter="timeSlot.employeeId")
-            if wanted.employee_id is not None
-            else None
+        actor=Actor.for_api_client(request.auth.application_id),
+        wanted=services.SlotRequest(
+            start=wanted.start_date,
+            end=wanted.end_date,
+            employee=(
+                lookups.employee(wanted.employee_id, parameter="timeSlot.employeeId")
+                if wanted.employee_id is not None
+                else None
+            ),
+            room=(
+                lookups.room(wanted.room_id, parameter="timeSlot.roomId")
+                if wanted.room_id is not None
+                else None
+            ),
+            topic=(
+                lookups.topic(payload.theme_id, parameter="themeId") if payload.theme_id else None
+            ),
+            meeting_type=payload.meeting_type.value if payload.meeting_type else None,
         ),
-        room=(
-            lookups.room(wanted.room_id, parameter="timeSlot.roomId")
-            if wanted.room_id is not None
-            else None
-        ),
-        topic=lookups.topic(payload.theme_id, parameter="themeId") if payload.theme_id else None,
-        meeting_type=payload.meeting_type.value if payload.meeting_type else None,
         token=payload.token,
-        max_active_holds=settings.BOOKME_API_MAX_ACTIVE_HOLDS,
     )
     return Status(201 if created else 200, time_slot_out(slot))
 
@@ -245,14 +261,10 @@ def update_time_slot(
     # anyone, and would apply half of itself if the second failed.
     if len(operations) != 1:
         raise ApiError(400, ONE_OPERATION)
-    holder = request.auth.holder
-    slot = lookups.own_time_slot(holder, time_slot_id, parameter="timeSlotId")
+    actor = Actor.for_api_client(request.auth.application_id)
+    slot = lookups.own_time_slot(actor.holder, time_slot_id, parameter="timeSlotId")
     if operations[0].value == TimeSlotStatus.BOOKED:
-        slot = services.time_slot_book(
-            time_slot_id=slot.pk,
-            holder=holder,
-            max_booked_without_meeting=settings.BOOKME_API_MAX_BOOKED_WITHOUT_MEETING,
-        )
+        slot = services.time_slot_book(actor=actor, time_slot_id=slot.pk)
     else:
-        slot = services.time_slot_release(time_slot_id=slot.pk, holder=holder)
+        slot = services.time_slot_release(actor=actor, time_slot_id=slot.pk)
     return time_slot_out(slot)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from booking.models import Meeting
-from booking.web import HtmxHttpRequest, meeting_zone, render_page
+from booking.views.access import meeting_zone
+from booking.views.rendering import HtmxHttpRequest, render_page
 from config_data.models import Employee
 
 

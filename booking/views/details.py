@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from booking import services
-from booking.errors import (
-    BookingError,
-    HoldExpired,
-    InvalidRequest,
-    InvalidState,
-    LimitReached,
-    SlotUnavailable,
-)
+from booking.actors import Actor
+from booking.errors import BookingError, InvalidRequest
 from booking.forms import DetailsForm
 from booking.models import Customer, Meeting, TimeSlot, TimeSlotStatus
-from booking.views.flow import options_query, unbookable_message
-from booking.views.holds import hold_again, hold_was_released
+from booking.views.access import held_slot_or_404, slot_zone
+from booking.views.flow import options_query
+from booking.views.holds import browser_actor
 from booking.views.picker import monday_of
-from booking.web import (
-    SESSION_DRAFT,
-    HoldInfo,
-    HtmxHttpRequest,
-    forget_hold,
-    held_slot_or_404,
-    mark_done,
-    query_string,
-    render_page,
-    slot_zone,
-)
+from booking.views.rendering import HtmxHttpRequest, query_string, render_page
+from booking.views.session_holds import SESSION_DRAFT, HoldInfo, forget_hold, mark_done
 from config_data.models import CustomerCategory, MeetingType
 
 
@@ -98,14 +82,11 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
             except InvalidRequest as e:
                 field = (e.field or "").replace("answers.", "answer_")
                 if field in form.fields:
-                    form.add_error(field, _("Please answer this question."))
+                    form.add_error(field, e.message)
                 else:
-                    error, status = unbookable_message(), 400
+                    error, status = e.message, e.status
             except BookingError as e:
-                # confirm_booking's own errors carry messages written for the customer.
-                written = isinstance(e, SlotUnavailable | LimitReached)
-                message = e.message if written else unbookable_message()
-                error, status = message, e.status
+                error, status = e.message, e.status
                 request.session[SESSION_DRAFT] = form.draft()
             else:
                 mark_done(request, slot.pk, meeting.reference)
@@ -136,62 +117,23 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
 def confirm_booking(
     request: HtmxHttpRequest, slot: TimeSlot, info: HoldInfo, form: DetailsForm
 ) -> Meeting:
-    """Reserved -> Booked -> Meeting, all or nothing.
-
-    A hold that ran out is taken again if the time is still free; a second submit
-    (even a concurrent one) finds the meeting the first one created.
-    """
-    category = CustomerCategory.objects.filter(pk=info.category_id).first()
+    """Reserved -> Booked -> Meeting in one service call (which retakes a lapsed hold)."""
     data = form.cleaned_data
-    user_id = request.user.pk if request.user.is_authenticated else None
-
-    def book(time_slot: TimeSlot) -> Meeting:
-        services.time_slot_book(time_slot_id=time_slot.pk, holder=time_slot.holder)
-        customer = services.customer_upsert(
-            name=data["name"], email=data["email"], phone=data["phone"], user_id=user_id
-        )
-        return services.meeting_create(
-            time_slot_id=time_slot.pk,
-            holder=time_slot.holder,
-            topic=slot.topic,
-            customer=customer,
-            meeting_type=info.meeting_type,
-            customer_category=category,
-            description=data["description"],
-            answers=form.answers(),
-            language=get_language() or settings.LANGUAGE_CODE,
-        )
-
-    try:
-        with transaction.atomic():
-            return book(slot)
-    except InvalidState:
-        existing = Meeting.objects.filter(time_slot=slot).first()
-        if existing is not None:
-            return existing
-        if not hold_was_released(slot):
-            raise
-    except HoldExpired:
-        pass
-    # The hold ran out (or was released): take the same time again if it is still free.
-    try:
-        with transaction.atomic():
-            again = hold_again(request, slot, topic=slot.topic, meeting_type=info.meeting_type)
-            return book(again)
-    except LimitReached:
-        raise LimitReached(
-            _(
-                "Your hold on this time expired and you are holding other times. "
-                "Release one of them, or wait until they expire, and try again."
-            )
-        ) from None
-    except (SlotUnavailable, HoldExpired):
-        raise SlotUnavailable(
-            _(
-                "Your hold on this time expired and the time is no longer free. "
-                "Your details are kept: please choose another time."
-            )
-        ) from None
+    return services.booking_confirm(
+        actor=browser_actor(request),
+        hold=slot,
+        customer=services.CustomerDetails(
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            user_id=request.user.pk if request.user.is_authenticated else None,
+        ),
+        meeting_type=info.meeting_type,
+        customer_category=CustomerCategory.objects.filter(pk=info.category_id).first(),
+        description=data["description"],
+        answers=form.answers(),
+        language=get_language() or settings.LANGUAGE_CODE,
+    )
 
 
 @require_POST
@@ -203,6 +145,6 @@ def release(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
         slot.status == TimeSlotStatus.RESERVED
         and not Meeting.objects.filter(time_slot=slot).exists()
     ):
-        services.time_slot_release(time_slot_id=slot.pk, holder=slot.holder)
+        services.time_slot_release(actor=Actor.from_holder(slot.holder), time_slot_id=slot.pk)
     forget_hold(request, slot.pk)
     return redirect(back)

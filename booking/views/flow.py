@@ -9,15 +9,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from booking.forms import ANY_EMPLOYEE, CategoryForm, OptionsForm, topic_employees
 from booking.views.holds import hold_pressed_time
 from booking.views.picker import PickerOptions, build_week
-from booking.web import HtmxHttpRequest, query_string, render_page
+from booking.views.rendering import HtmxHttpRequest, query_string, render_page, swaps_partial
 from config_data.models import CustomerCategory, Employee, MeetingTopic, MeetingType
 
 
+@require_safe
 def landing(request: HtmxHttpRequest) -> HttpResponse:
     """Who are you? Then the topics open to that customer category."""
     categories = list(CustomerCategory.objects.all())
@@ -30,13 +31,15 @@ def landing(request: HtmxHttpRequest) -> HttpResponse:
         # Nothing to choose: one category (or none at all) decides the topics.
         category, chosen = (categories[0] if categories else None), True
         form = CategoryForm(initial={"category": category})
-    topics = []
+    # Each topic with the labels of the meeting types it allows, in the usual order.
+    topics: list[tuple[MeetingTopic, list[str]]] = []
     if chosen:
-        topics = list(
-            MeetingTopic.objects.customer_bookable().for_category(category).order_by("name")
-        )
-        for topic in topics:
-            topic.type_labels = [MeetingType(t).label for t in sorted_types(topic.meeting_types)]
+        topics = [
+            (topic, [MeetingType(t).label for t in sorted_types(topic.meeting_types)])
+            for topic in MeetingTopic.objects.customer_bookable()
+            .for_category(category)
+            .order_by("name")
+        ]
     context = {
         "form": form,
         "categories": categories,
@@ -78,18 +81,20 @@ def options_query(data: dict, *, week: date | str | None = None) -> str:
     )
 
 
+@require_safe
 def options(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
     """Meeting type, branch and employee. Submitting goes to the slot picker (GET)."""
     topic, category = bookable_topic_or_404(topic_id, request.GET.get("category"))
     employees = topic_employees(topic)
     initial = {"employee": ANY_EMPLOYEE}
-    if request.htmx or "type" not in request.GET:
+    refresh = swaps_partial(request)
+    if refresh or "type" not in request.GET:
         # Fresh page, or HTMX refreshing the choices after a change: no errors yet.
-        initial.update({k: v for k, v in request.GET.items() if k in ("type", "location")})
-        if request.htmx and request.GET.get("employee"):
+        initial.update({k: request.GET[k] for k in ("type", "location") if k in request.GET})
+        if refresh and request.GET.get("employee"):
             initial["employee"] = request.GET["employee"]
         form = OptionsForm(initial=initial, topic=topic, employees=employees)
-        form = _narrowed(form, topic, employees, initial, default_location=request.htmx)
+        form = _narrowed(form, topic, employees, initial, default_location=refresh)
     else:
         form = OptionsForm(request.GET, topic=topic, employees=employees)
         form.is_valid()

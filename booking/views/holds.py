@@ -1,7 +1,7 @@
-"""Holding a time for this browser: from a picker, and again after a hold ran out.
+"""Holding a time for this browser from a picker.
 
 Not views: the booking flow and the reschedule page both hold the time pressed in their
-picker; the details page and the move page both take a lapsed hold again.
+picker. Taking a lapsed hold again is the services' (booking_confirm, meeting_move).
 """
 
 from __future__ import annotations
@@ -9,16 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from booking import services
-from booking.errors import BookingError, LimitReached, SlotUnavailable
+from booking.actors import Actor
+from booking.errors import BookingError, SlotUnavailable
 from booking.forms import HoldForm
-from booking.models import Meeting, TimeSlot, TimeSlotStatus
+from booking.models import Meeting, TimeSlot
+from booking.views.limits import hold_attempt_allowed
 from booking.views.picker import PickerOptions, hold_candidates
-from booking.web import HoldInfo, HtmxHttpRequest, hold_attempt_allowed, holder_for, remember_hold
-from config_data.models import Employee, MeetingTopic
+from booking.views.rendering import HtmxHttpRequest
+from booking.views.session_holds import HoldInfo, holder_for, remember_hold
+from config_data.models import Employee
 
 
 @dataclass(frozen=True)
@@ -52,15 +54,12 @@ def hold_pressed_time(
     if not hold_attempt_allowed(request):
         return HoldAttempt(week=week, error=too_many_attempts_message(), status=429)
     if start is None:
-        return HoldAttempt(error=form.errors["start"][0], status=400)
+        return HoldAttempt(error=str(form.errors["start"][0]), status=400)
     if moving is not None and moves_nowhere(moving, start, options):
         message = _("This is the time your meeting already has.")
         return HoldAttempt(week=week, error=message, status=400)
-    replacing = moving.time_slot if moving is not None else None
     try:
-        slot = hold_time(
-            request, options, start=start, employees=employees, now=now, replacing=replacing
-        )
+        slot = hold_time(request, options, start=start, employees=employees, now=now, moving=moving)
     except BookingError as e:
         return HoldAttempt(week=week, error=e.message, status=e.status)
     remember_hold(
@@ -89,6 +88,11 @@ def too_many_attempts_message() -> str:
     )
 
 
+def browser_actor(request: HtmxHttpRequest) -> Actor:
+    """This browser as the services know it: its account when signed in, else its session."""
+    return Actor.from_holder(holder_for(request))
+
+
 def hold_time(
     request: HtmxHttpRequest,
     options: PickerOptions,
@@ -96,77 +100,28 @@ def hold_time(
     start: datetime,
     employees: list[Employee],
     now: datetime,
-    replacing: TimeSlot | None = None,
+    moving: Meeting | None = None,
 ) -> TimeSlot:
-    """Hold the chosen time for this browser, trying each free employee in turn.
+    """Hold the chosen time for this browser with the first employee still free then.
 
     Raises BookingErrors whose messages are written for the customer.
     """
     if start <= now:
-        raise SlotUnavailable(_("This time has already passed. Please choose a later time."))
+        raise SlotUnavailable("time_passed", field="start")
     candidates = hold_candidates(options, start=start, now=now)
     if not candidates:
-        raise SlotUnavailable(
-            _("This time is not available. Please choose one of the times shown.")
-        )
+        raise SlotUnavailable("time_not_offered", field="start")
     by_id = {e.pk: e for e in employees}
-    for candidate in candidates:
-        try:
-            slot, _created = services.time_slot_reserve(
-                holder=holder_for(request),
-                start=candidate.start,
-                end=candidate.end,
-                employee=by_id.get(candidate.employee_id),
-                topic=options.topic,
-                meeting_type=options.meeting_type,
-                max_active_holds=settings.BOOKME_MAX_ACTIVE_HOLDS,
-                replacing=replacing,
-                now=now,
-            )
-        except SlotUnavailable:
-            continue  # someone was quicker; the next employee free at that time may do
-        except LimitReached:
-            raise LimitReached(
-                _(
-                    "You are already holding %(count)s times. Confirm or release one of them "
-                    "before choosing another, or wait until they expire."
-                )
-                % {"count": settings.BOOKME_MAX_ACTIVE_HOLDS}
-            ) from None
-        except BookingError:
-            raise SlotUnavailable(_("This time cannot be booked. Please choose another.")) from None
-        return slot
-    raise SlotUnavailable(_("Someone else has just taken this time. Please choose another one."))
-
-
-def hold_was_released(slot: TimeSlot) -> bool:
-    """Whether the held time was given back meanwhile (from another tab, say): like a hold
-    that ran out, it may be held again."""
-    slot.refresh_from_db()
-    return slot.status == TimeSlotStatus.CANCELLED
-
-
-def hold_again(
-    request: HtmxHttpRequest,
-    lapsed: TimeSlot,
-    *,
-    topic: MeetingTopic,
-    meeting_type: str,
-    replacing: TimeSlot | None = None,
-) -> TimeSlot:
-    """Hold the time of a hold that ran out (or was released) again for this browser.
-
-    Raises the service's SlotUnavailable when the time is no longer free, and
-    LimitReached when the browser already holds as many times as it may.
-    """
-    slot, _created = services.time_slot_reserve(
-        holder=holder_for(request),
-        start=lapsed.start,
-        end=lapsed.end,
-        employee=lapsed.employee,
-        topic=topic,
-        meeting_type=meeting_type,
-        max_active_holds=settings.BOOKME_MAX_ACTIVE_HOLDS,
-        replacing=replacing,
+    choices = [
+        services.SlotRequest(
+            start=candidate.start,
+            end=candidate.end,
+            employee=by_id.get(candidate.employee_id) if candidate.employee_id else None,
+            topic=options.topic,
+            meeting_type=options.meeting_type,
+        )
+        for candidate in candidates
+    ]
+    return services.time_slot_reserve_any(
+        actor=browser_actor(request), choices=choices, moving=moving, now=now
     )
-    return slot

@@ -17,9 +17,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booking import emails, ratelimit
+from booking import effects, ratelimit
 from booking.ratelimit import client_address
-from booking.web import HtmxHttpRequest, render_page
+from booking.views.rendering import HtmxHttpRequest, render_page
 
 # The limits count per hour.
 WINDOW_SECONDS = 3600
@@ -45,7 +45,7 @@ def send_after_response(response: HttpResponse, email: str) -> None:
     FileResponse uses the same hook to close its file; the mail never delays the page.
     """
     language = get_language() or settings.LANGUAGE_CODE
-    response._resource_closers.append(partial(emails.lost_links, email, language=language))
+    response._resource_closers.append(partial(effects.send_lost_links, email, language=language))
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,11 +8,10 @@ details some days after it is over (booking.privacy).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,24 +21,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.defaults import page_not_found
 
 from booking import privacy, services
-from booking.errors import BookingError, HoldExpired, InvalidState, LimitReached, SlotUnavailable
+from booking.errors import BookingError
 from booking.forms import ANY_EMPLOYEE, topic_employees
-from booking.models import Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
-from booking.views.flow import parse_week
-from booking.views.holds import hold_again, hold_pressed_time, hold_was_released
-from booking.views.picker import PickerOptions, build_week
-from booking.web import (
-    HoldInfo,
-    HtmxHttpRequest,
-    held_slot_or_404,
-    hold_info,
-    mark_done,
-    meeting_or_404,
-    meeting_zone,
-    query_string,
-    render_page,
-    slot_zone,
+from booking.models import (
+    Meeting,
+    MeetingStatus,
+    is_single_session,
 )
+from booking.views.access import held_slot_or_404, meeting_or_404, meeting_zone, slot_zone
+from booking.views.flow import parse_week
+from booking.views.holds import browser_actor, hold_pressed_time
+from booking.views.picker import PickerOptions, build_week
+from booking.views.rendering import HtmxHttpRequest, query_string, render_page
+from booking.views.session_holds import hold_info, mark_done
 from config_data.models import MeetingType
 
 
@@ -75,11 +69,11 @@ def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 def change_deadline(meeting: Meeting) -> datetime:
-    return meeting.start - timedelta(hours=meeting.topic.change_cutoff)
+    return meeting.change_deadline  # the services check the same moment
 
 
 def can_change(meeting: Meeting, now: datetime) -> bool:
-    return meeting.status == MeetingStatus.CONFIRMED and now < change_deadline(meeting)
+    return meeting.can_change(now)
 
 
 def meeting_context(request: HtmxHttpRequest, meeting: Meeting) -> dict:
@@ -100,12 +94,9 @@ def meeting_context(request: HtmxHttpRequest, meeting: Meeting) -> dict:
 
 
 def too_late_message(meeting: Meeting) -> str:
-    if meeting.status == MeetingStatus.CANCELLED:
-        return _("This meeting has been cancelled and can no longer be changed.")
-    return _(
-        "This meeting can no longer be changed online: changes close %(hours)s hours "
-        "before it starts. Please contact us if you need to change it."
-    ) % {"hours": meeting.topic.change_cutoff}
+    """Why the customer can no longer change the meeting, in the services' own words."""
+    refusal = services.change_refusal(meeting, now=timezone.now())
+    return refusal.message if refusal is not None else ""
 
 
 @private_page
@@ -147,9 +138,9 @@ def cancel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         return redirect("booking:manage", reference=reference)
     if request.method == "POST":
         try:
-            services.meeting_cancel(meeting_id=meeting.pk, enforce_cutoff=True)
+            services.meeting_cancel(actor=browser_actor(request), meeting_id=meeting.pk)
         except BookingError as e:
-            error, status = too_late_message(meeting), e.status
+            error, status = e.message, e.status
         else:
             messages.success(request, _("Your meeting has been cancelled."))
             return redirect("booking:manage", reference=reference)
@@ -181,7 +172,7 @@ def reschedule_options(meeting: Meeting, employee_value: str | None) -> tuple[Pi
         category=meeting.customer_category,
         location=location,
         employee=fitting.get(employee_value),
-        ignore_session_key=slot.session_key if slot.session_key.startswith("single:") else "",
+        ignore_session_key=slot.session_key if is_single_session(slot.session_key) else "",
     )
     return options, employee_value
 
@@ -251,7 +242,9 @@ def reschedule_confirm(request: HtmxHttpRequest, reference: str, slot_id: int) -
     error, status = "", 200
     if request.method == "POST":
         try:
-            moved = move_meeting(request, meeting, new_slot, info)
+            moved = services.meeting_move(
+                actor=browser_actor(request), meeting=meeting, hold=new_slot
+            )
         except BookingError as e:
             error, status = e.message, e.status
         else:
@@ -275,56 +268,3 @@ def reschedule_confirm(request: HtmxHttpRequest, reference: str, slot_id: int) -
         + query_string({"employee": info.employee_choice}),
     }
     return render_page(request, "booking/reschedule_confirm.html", context, status=status)
-
-
-def move_meeting(
-    request: HtmxHttpRequest, meeting: Meeting, new_slot: TimeSlot, info: HoldInfo
-) -> Meeting:
-    """Reschedule onto the held slot; if the hold ran out, hold the same time again first.
-
-    Raises BookingErrors with messages written for the customer.
-    """
-    if not can_change(meeting, timezone.now()):
-        _release_quietly(new_slot)
-        raise InvalidState(too_late_message(meeting))
-    try:
-        return services.meeting_reschedule(
-            meeting_id=meeting.pk,
-            new_time_slot_id=new_slot.pk,
-            holder=new_slot.holder,
-            enforce_cutoff=True,
-        )
-    except HoldExpired:
-        pass
-    except InvalidState:
-        if not hold_was_released(new_slot):
-            raise InvalidState(_("This meeting can no longer be moved.")) from None
-    except BookingError:
-        raise InvalidState(too_late_message(meeting)) from None
-    try:
-        with transaction.atomic():
-            again = hold_again(
-                request,
-                new_slot,
-                topic=meeting.topic,
-                meeting_type=meeting.meeting_type,
-                replacing=meeting.time_slot,
-            )
-            return services.meeting_reschedule(
-                meeting_id=meeting.pk,
-                new_time_slot_id=again.pk,
-                holder=again.holder,
-                enforce_cutoff=True,
-            )
-    except (SlotUnavailable, HoldExpired, LimitReached):
-        raise SlotUnavailable(
-            _(
-                "Your hold on the new time expired and it is no longer free. "
-                "Your meeting keeps its current time: please choose another one."
-            )
-        ) from None
-
-
-def _release_quietly(slot: TimeSlot) -> None:
-    if slot.status == TimeSlotStatus.RESERVED:
-        services.time_slot_release(time_slot_id=slot.pk, holder=slot.holder)

@@ -22,6 +22,7 @@ from booking.models import (
     MeetingStatus,
     TimeSlot,
     TimeSlotStatus,
+    single_session_key,
 )
 from config_data.models import (
     Absence,
@@ -387,7 +388,7 @@ class Generator:
             blocked_end=end + timedelta(minutes=spec.buffer_after),
             status=TimeSlotStatus.CANCELLED if cancelled else TimeSlotStatus.BOOKED,
             holder=HOLDER,
-            session_key=f"single:{rng.getrandbits(128):032x}",
+            session_key=single_session_key(f"{rng.getrandbits(128):032x}"),
         )
         allowed = spec.categories or tuple(name for name, _ in CATEGORIES)
         category = rng.choice(allowed)

@@ -70,8 +70,8 @@ PATTERNS: list[tuple[float, dict[int, list[tuple[time, time]]]]] = [
     (0.40, dict.fromkeys(range(5), STANDARD)),
     (0.25, {**dict.fromkeys(range(5), NINE_TO_FIVE), 3: [(time(11), time(19))]}),
     (0.15, dict.fromkeys(range(5), LATE)),
-    (0.15, dict.fromkeys(range(4), [(time(8), time(12)), (time(12, 30), time(17, 30))])),
-    (0.05, dict.fromkeys(range(4), [(time(9), time(15))])),  # part time
+    (0.15, {day: [(time(8), time(12)), (time(12, 30), time(17, 30))] for day in range(4)}),
+    (0.05, {day: [(time(9), time(15))] for day in range(4)}),  # part time
 ]
 OPENING = {**dict.fromkeys(range(5), (time(8), time(18))), 3: (time(8), time(19))}
 

@@ -33,18 +33,18 @@ class FormAudit(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         self.tags.append(tag)
-        if values.get("id"):
-            self.ids.add(values["id"])
+        if element_id := values.get("id"):
+            self.ids.add(element_id)
         if tag == "html":
             self.html_lang = values.get("lang")
         if tag == "label":
             self.label_depth += 1
-            if values.get("for"):
-                self.label_for.add(values["for"])
+            if label_for := values.get("for"):
+                self.label_for.add(label_for)
         if tag in ("input", "select", "textarea") and values.get("type") != "hidden":
             self.inputs.append(values)
-            if self.label_depth and values.get("id"):
-                self.wrapped.add(values["id"])
+            if self.label_depth and (element_id := values.get("id")):
+                self.wrapped.add(element_id)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "label":

@@ -85,7 +85,8 @@ def test_write_calls_need_the_write_scope(world, reader, method, path):
     assert response.status_code == 403
     assert response.json() == {"message": "This token lacks the scope 'write'.", "parameter": None}
     challenge = response.headers["WWW-Authenticate"]
-    assert 'error="insufficient_scope"' in challenge and 'scope="write"' in challenge
+    assert 'error="insufficient_scope"' in challenge
+    assert 'scope="write"' in challenge
 
 
 def test_read_calls_need_the_read_scope(make_caller, frozen_clock):

@@ -156,7 +156,8 @@ def test_invalid_search_parameters_are_400_naming_them(world, caller, params, pa
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["parameter"] == parameter
-    assert set(body) == {"message", "parameter"} and body["message"]
+    assert set(body) == {"message", "parameter"}
+    assert body["message"]
 
 
 def test_the_cap_message_says_how_long_a_search_may_be(world, caller, settings):

@@ -61,7 +61,8 @@ def test_a_client_past_its_hold_cap_gets_429_with_retry_after(
     assert response.status_code == 429
     assert response["Retry-After"] == str(15 * 60 - 100)
     body = error_of(response)
-    assert set(body) == {"message", "parameter"} and body["parameter"] is None
+    assert set(body) == {"message", "parameter"}
+    assert body["parameter"] is None
     assert "2" in body["message"]
     assert TimeSlot.objects.count() == 2
 
@@ -159,7 +160,8 @@ def test_every_authenticated_response_carries_the_rate_limit_headers(caller, set
     settings.BOOKME_API_RATE_WINDOW = 60
     first = caller.get(TOPICS)
     missing = caller.get("/api/bookme/meetings/999999")
-    assert first.status_code == 200 and missing.status_code == 404
+    assert first.status_code == 200
+    assert missing.status_code == 404
     assert first["RateLimit-Limit"] == "5"
     assert (first["RateLimit-Remaining"], missing["RateLimit-Remaining"]) == ("4", "3")
     assert 1 <= int(first["RateLimit-Reset"]) <= 60

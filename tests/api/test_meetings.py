@@ -53,6 +53,7 @@ def test_a_meeting_on_a_booked_slot(world, caller):
         },
         "answers": [],
         "location": "Online",
+        "timeZone": "Europe/Copenhagen",
         "createdAt": "2026-06-01T06:00:00Z",
         "cancelledAt": None,
     }

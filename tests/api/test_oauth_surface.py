@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import logging
 from datetime import timedelta
+from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.hashers import check_password, make_password
@@ -11,9 +14,17 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, get_application_model
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauthlib.common import Request as OauthlibRequest
 
 from booking.api.client_secrets import ALGORITHM
-from booking.api.oauth import CLEANUP_KEY, purge_expired_tokens
+from booking.api.oauth import (
+    CLEANUP_KEY,
+    BookMeOAuth2Validator,
+    basic_credentials,
+    purge_expired_tokens,
+)
+from bookme_site.caches import cache_settings
 from tests import factories
 from tests.api.helpers import issue_token, make_application
 
@@ -52,7 +63,7 @@ def basic(client_id: str, secret: str) -> dict[str, str]:
     return {"Authorization": f"Basic {encoded}"}
 
 
-def token_request(client_id: str, secret: str = "test-secret", **environ: str):
+def token_request(client_id: str, secret: str = "test-secret", **environ: Any):
     return Client().post(
         "/o/token/",
         {"grant_type": "client_credentials"},
@@ -165,14 +176,13 @@ def test_introspection_by_get_is_refused(resource_server):
     assert response.status_code == 405
 
 
-def test_token_requests_are_limited_per_client(db, settings):
-    """Over BOOKME_TOKEN_ATTEMPTS_PER_CLIENT: 429, OAuth2 error JSON, Retry-After."""
+def test_failed_token_requests_are_limited_per_client(db, settings):
+    """Over BOOKME_TOKEN_ATTEMPTS_PER_CLIENT failures: 429, OAuth2 error JSON, Retry-After."""
     settings.BOOKME_TOKEN_ATTEMPTS_PER_CLIENT = 3
     application = make_application("Partner", "read write")
-    for _ in range(2):
+    for _ in range(3):
         assert token_request(application.client_id, "wrong").status_code == 401
-    assert token_request(application.client_id).status_code == 200
-    refused = token_request(application.client_id)
+    refused = token_request(application.client_id)  # even the right secret, from here
     assert refused.status_code == 429
     assert refused.json()["error"] == "too_many_requests"
     assert "retry after" in refused.json()["error_description"]
@@ -182,11 +192,28 @@ def test_token_requests_are_limited_per_client(db, settings):
     assert token_request(other.client_id).status_code == 200
 
 
+def test_successful_token_requests_never_count_against_the_client(db, settings):
+    """A partner fetching many tokens with the right secret is never refused."""
+    settings.BOOKME_TOKEN_ATTEMPTS_PER_CLIENT = 2
+    application = make_application("Partner", "read write")
+    assert [token_request(application.client_id).status_code for _ in range(5)] == [200] * 5
+
+
+def test_someone_elses_guesses_never_lock_a_partner_out(db, settings):
+    """Guesses at a client id from one address lock that address out, not the partner."""
+    settings.BOOKME_TOKEN_ATTEMPTS_PER_CLIENT = 3
+    application = make_application("Partner", "read write")
+    guesses = [token_request(application.client_id, f"guess-{n}").status_code for n in range(5)]
+    assert guesses == [401, 401, 401, 429, 429]
+    partner = token_request(application.client_id, REMOTE_ADDR="198.51.100.20")
+    assert partner.status_code == 200
+
+
 def test_the_client_id_in_the_body_counts_like_basic_auth(db, settings):
-    """Credentials in the form body are counted against the same client id."""
+    """Failures with credentials in the form body count against the same client id."""
     settings.BOOKME_TOKEN_ATTEMPTS_PER_CLIENT = 1
     application = make_application("Partner", "read write")
-    assert token_request(application.client_id).status_code == 200
+    assert token_request(application.client_id, "wrong").status_code == 401
     response = Client().post(
         "/o/token/",
         {
@@ -196,6 +223,104 @@ def test_the_client_id_in_the_body_counts_like_basic_auth(db, settings):
         },
     )
     assert response.status_code == 429
+
+
+def padded_basic(client_id: str, secret: str) -> dict[str, str]:
+    """Basic credentials with a trailing `*`: a strict decoder fails, the toolkit's does not."""
+    return {"Authorization": basic(client_id, secret)["Authorization"] + "*"}
+
+
+def test_a_padded_basic_value_counts_against_the_same_client(db, settings):
+    """Junk after the base64 is ignored by oauth-toolkit, so it must be by the counter too."""
+    settings.BOOKME_TOKEN_ATTEMPTS_PER_CLIENT = 2
+    application = make_application("Partner", "read write")
+    guess = {"grant_type": "client_credentials"}
+    for n in range(2):
+        response = Client().post(
+            "/o/token/", guess, headers=padded_basic(application.client_id, f"guess-{n}")
+        )
+        assert response.status_code == 401
+    assert token_request(application.client_id).status_code == 429
+
+
+def test_basic_credentials_with_another_client_id_in_the_body_are_refused(db, settings):
+    """Two client ids in one request (the counter-dodging trick): 400, no secret checked."""
+    application = make_application("Partner", "read write")
+    response = Client().post(
+        "/o/token/",
+        {"grant_type": "client_credentials", "client_id": "random-id-42"},
+        headers=padded_basic(application.client_id, "test-secret"),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert "client_id" in response.json()["error_description"]
+    assert not AccessToken.objects.exists()
+
+
+def test_basic_credentials_and_a_secret_in_the_body_are_refused(db):
+    """One authentication method per request (RFC 6749 2.3): two secrets would be two guesses."""
+    application = make_application("Partner", "read write")
+    response = Client().post(
+        "/o/token/",
+        {
+            "grant_type": "client_credentials",
+            "client_id": application.client_id,
+            "client_secret": "guess",
+        },
+        headers=basic(application.client_id, "test-secret"),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert "client_secret" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Basic " + base64.b64encode(b"partner:secret").decode(),
+        "Basic " + base64.b64encode(b"partner:secret").decode() + "*",
+        "Basic " + base64.b64encode(b"partner:secret").decode().rstrip("="),
+        "Basic " + base64.b64encode(b"partner:secret").decode() + "====",
+        "Basic " + base64.b64encode(b"part%6Eer+x:secret").decode(),
+        "Basic " + base64.b64encode(b"partner").decode(),
+        "Basic " + base64.b64encode("p\u00e4rtner:s".encode("latin-1")).decode(),
+        "basic " + base64.b64encode(b"partner:secret").decode(),
+        "Basic  " + base64.b64encode(b"partner:secret").decode(),
+        "Basic",
+        "Bearer abc",
+    ],
+)
+def test_basic_credentials_are_decoded_exactly_as_oauth_toolkit_does(rf, authorization):
+    """The counter sees the client id whose secret oauth-toolkit checks, whatever the header."""
+    request = rf.post("/o/token/", {}, headers={"Authorization": authorization})
+    seen: list[str] = []
+
+    class Probe(BookMeOAuth2Validator):
+        def _load_application(self, client_id, request):
+            seen.append(client_id)
+            return None
+
+    core = get_oauthlib_core()
+    Probe()._authenticate_basic_auth(OauthlibRequest(*core._extract_params(request)))
+    credentials = basic_credentials(request)
+    assert (credentials[0] if credentials else None) == (seen[0] if seen else None)
+
+
+def test_a_burst_of_parallel_guesses_is_counted_before_any_is_answered(db, settings):
+    """A guess arriving while another is being checked sees it counted: no burst gets past."""
+    settings.BOOKME_TOKEN_ATTEMPTS_PER_CLIENT = 1
+    application = make_application("Partner", "read write")
+    during_check: list[int] = []
+    check = BookMeOAuth2Validator._check_secret
+
+    def slow_check(validator, provided, stored):
+        if not during_check:  # the parallel guess lands while this one is being checked
+            during_check.append(token_request(application.client_id, "parallel").status_code)
+        return check(validator, provided, stored)
+
+    with mock.patch.object(BookMeOAuth2Validator, "_check_secret", slow_check):
+        assert token_request(application.client_id, "first").status_code == 401
+    assert during_check == [429]
 
 
 def test_token_requests_are_limited_per_address(db, settings):
@@ -286,6 +411,55 @@ def test_the_clean_up_runs_again_after_its_interval(db, settings, frozen_clock):
     assert purge_expired_tokens() == 0
     cache.delete(CLEANUP_KEY)  # what the end of the interval does (the key's timeout)
     assert purge_expired_tokens() == 1
+
+
+def test_a_failed_token_request_deletes_expired_tokens_too(db):
+    """The clean-up does not wait for a successful request: any token request may run it."""
+    application = make_application("Partner", "read write")
+    issue_token(application, "read", lifetime=timedelta(seconds=-1))
+    assert token_request(application.client_id, "wrong").status_code == 401
+    assert not AccessToken.objects.exists()
+
+
+def test_a_token_is_issued_while_the_shared_cache_is_down(db, settings, caplog):
+    """Redis unreachable: limits and clean-up fail open with a warning, never a 500."""
+    application = make_application("Partner", "read write")
+    settings.CACHES = cache_settings("redis://127.0.0.1:9/0")  # nothing listens on port 9
+    with caplog.at_level(logging.WARNING):
+        response = token_request(application.client_id)
+        failed = token_request(application.client_id, "wrong")
+    assert response.status_code == 200, response.content
+    assert failed.status_code == 401
+    assert any("clean-up" in record.getMessage() for record in caplog.records)
+
+
+NUL_BODIES = [
+    ("/o/token/", {"grant_type": "client_credentials", "client_id": "x\x00"}, "client_id"),
+    ("/o/token/", {"grant_type": "client_credentials", "scope": "read\x00"}, "scope"),
+    ("/o/revoke_token/", {"token": "abc\x00"}, "token"),
+    ("/o/introspect/", {"token": "abc\x00"}, "token"),
+]
+
+
+@pytest.mark.parametrize(("url", "body", "parameter"), NUL_BODIES)
+def test_a_nul_byte_in_a_form_value_is_a_400(db, url, body, parameter):
+    """PostgreSQL cannot store NUL: refused with invalid_request naming the field, never a 500."""
+    application = make_application("Partner", "read write")
+    response = Client().post(url, body, headers=basic(application.client_id, "test-secret"))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_request"
+    assert parameter in response.json()["error_description"]
+
+
+@pytest.mark.parametrize("url", ["/o/token/", "/o/revoke_token/", "/o/introspect/"])
+@pytest.mark.parametrize(("client_id", "secret"), [("partner\x00", "s"), ("partner", "s\x00")])
+def test_a_nul_byte_in_basic_credentials_is_a_400(db, url, client_id, secret):
+    """NUL inside the base64 of the Authorization header: 400, the database never asked."""
+    body = {"grant_type": "client_credentials", "token": "abc"}
+    response = Client().post(url, body, headers=basic(client_id, secret))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_request"
+    assert "Authorization" in response.json()["error_description"]
 
 
 def test_staff_cannot_set_a_short_secret_in_the_admin(db, client, django_user_model):

@@ -7,6 +7,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,13 +22,22 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from booking.models import Customer, Meeting, TimeSlot
+from booking.models import (
+    DESCRIPTION_MAX_LENGTH,
+    LONGEST_BLOCK,
+    Customer,
+    Meeting,
+    MeetingAnswer,
+    TimeSlot,
+)
+from config_data.models import MeetingTopic
 from tests.api.helpers import (
     BOOKED,
     TEN,
@@ -170,14 +180,8 @@ def request_schemas(openapi: dict) -> Iterator[tuple[str, dict]]:
                     yield f"{method} {path} body ({media})", content["schema"]
 
 
-def unbounded(openapi: dict, schema: dict, where: str, seen: frozenset = frozenset()) -> list[str]:
-    """The places in `schema` a client could fill without limit: strings without maxLength
-    (an enum or const bounds itself), arrays without maxItems, maps without maxProperties."""
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        if name in seen:
-            return []
-        return unbounded(openapi, openapi["components"]["schemas"][name], where, seen | {name})
+def unbounded_here(schema: dict, where: str) -> list[str]:
+    """The unbounded places of `schema` itself, not of its parts."""
     found = []
     kinds = schema.get("type", [])
     kinds = [kinds] if isinstance(kinds, str) else kinds
@@ -188,6 +192,18 @@ def unbounded(openapi: dict, schema: dict, where: str, seen: frozenset = frozens
         found.append(f"{where}: array without maxItems")
     if "additionalProperties" in schema and "maxProperties" not in schema:
         found.append(f"{where}: object without maxProperties")
+    return found
+
+
+def unbounded(openapi: dict, schema: dict, where: str, seen: frozenset = frozenset()) -> list[str]:
+    """The places in `schema` a client could fill without limit: strings without maxLength
+    (an enum or const bounds itself), arrays without maxItems, maps without maxProperties."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        return unbounded(openapi, openapi["components"]["schemas"][name], where, seen | {name})
+    found = unbounded_here(schema, where)
     for key in ("anyOf", "oneOf", "allOf"):
         for part in schema.get(key, []):
             found += unbounded(openapi, part, where, seen)
@@ -222,12 +238,46 @@ def test_the_walk_finds_an_unbounded_string():
     ]
 
 
+def max_lengths(schema: dict) -> set[int]:
+    """The maxLength values of a property, looking through anyOf and a map's values."""
+    found = {schema["maxLength"]} if "maxLength" in schema else set()
+    for part in schema.get("anyOf", []):
+        found |= max_lengths(part)
+    if isinstance(schema.get("additionalProperties"), dict):
+        found |= max_lengths(schema["additionalProperties"])
+    return found
+
+
+def test_each_stored_strings_max_length_is_the_models(openapi):
+    """Where a body field is stored in a model field, its maxLength is that field's
+    max_length (or the one constant): raising a limit in the model raises it in the API."""
+    stored = {
+        ("CustomerIn", "name"): Customer._meta.get_field("name").max_length,
+        ("CustomerIn", "email"): Customer._meta.get_field("email").max_length,
+        ("CustomerIn", "phone"): Customer._meta.get_field("phone").max_length,
+        ("ReserveIn", "token"): TimeSlot._meta.get_field("token").max_length,
+        ("MeetingIn", "description"): DESCRIPTION_MAX_LENGTH,
+        ("MeetingIn", "answers"): MeetingAnswer._meta.get_field("answer").max_length,
+        ("IcalIn", "description"): DESCRIPTION_MAX_LENGTH,
+        ("IcalIn", "title"): MeetingTopic._meta.get_field("name").max_length,
+        # Stored as "<application id>:<customerId>": the id and its colon take the rest.
+        ("MeetingIn", "customerId"): Customer._meta.get_field("external_id").max_length
+        - len(f"{2**63 - 1}:"),
+    }
+    schemas = openapi["components"]["schemas"]
+    found = {key: max_lengths(schemas[key[0]]["properties"][key[1]]) for key in stored}
+    assert found == {key: {length} for key, length in stored.items()}
+    duration = schemas["AvailableQuery"]["properties"]["meetingDuration"]["anyOf"][0]
+    assert duration["maximum"] == LONGEST_BLOCK // timedelta(minutes=1)
+
+
 def test_the_interactive_docs_are_served_without_a_cdn(db):
     """/api/docs is Swagger UI from our own static files: nothing fetched from elsewhere."""
     response = Client().get("/api/docs")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "swagger-ui" in page and "/api/openapi.json" in page
+    assert "swagger-ui" in page
+    assert "/api/openapi.json" in page
     assert "cdn" not in page.lower()
 
 
@@ -267,10 +317,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world, calle
     with sharing_the_test_connection():
         fuzz(get_wsgi_application(), caller, known_ids, seen)
     assert seen[5] == 0
-    assert seen[2] > 0 and seen[4] > 0
+    assert seen[2] > 0
+    assert seen[4] > 0
     # Mostly refused (400, 413), or 404 for an id; a 2xx only where the string landed in a
     # property the operation ignores (generated bodies carry unknown properties too).
-    assert seen[NUL_BYTE, 4] > 50 and seen[OVERSIZED, 4] > 50
+    assert seen[NUL_BYTE, 4] > 50
+    assert seen[OVERSIZED, 4] > 50
 
 
 def test_schemathesis_hostile_strings_in_otherwise_valid_requests(world, caller, settings):
@@ -400,11 +452,15 @@ def make_hostile(case: Any, data: st.DataObject) -> str | None:
 def fuzz(app, caller, known_ids: dict[str, str], seen: Counter) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
         operation = result.ok()
         own_ids = {
             p.name: known_ids[p.name] for p in operation.path_parameters if p.name in known_ids
         }
-        runs = [(GenerationMode.POSITIVE, {}), (GenerationMode.NEGATIVE, {})]
+        runs: list[tuple[GenerationMode, dict[str, str]]] = [
+            (GenerationMode.POSITIVE, {}),
+            (GenerationMode.NEGATIVE, {}),
+        ]
         if own_ids:  # also against the client's own slot and meeting, not only unknown ids
             runs.append((GenerationMode.POSITIVE, own_ids))
         for mode, path_parameters in runs:

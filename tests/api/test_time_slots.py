@@ -32,7 +32,8 @@ def test_reserve_holds_the_time_for_fifteen_minutes(world, caller):
         "themeId": None,
         "expiresAt": "2026-06-01T06:15:00Z",
     }
-    assert slot.holder == caller.holder and slot.token == "token-1"
+    assert slot.holder == caller.holder
+    assert slot.token == "token-1"
 
 
 def test_times_with_an_offset_are_stored_as_the_same_instant(world, caller):

@@ -18,7 +18,7 @@ NOW = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # Monday 08:00 in Copenhagen
 def searches() -> dict[str, SlotSearch]:
     """The three searches of bench/search.py, on the topic every employee holds."""
     topic = MeetingTopic.objects.get(name="General advice")
-    one = Employee.objects.order_by("pk").first()
+    one = Employee.objects.earliest("pk")
     tuesday = NOW + timedelta(days=1) - timedelta(hours=8)
     return {
         "1x1": SlotSearch(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,7 +51,7 @@ def person(
 
 
 def rules(**overrides) -> SlotRules:
-    values = {
+    values: dict[str, Any] = {
         "duration": timedelta(minutes=60),
         "step": timedelta(minutes=30),
         "earliest": utc(MONDAY, 0) - timedelta(days=30),
@@ -71,10 +72,12 @@ def day_window(day: date = MONDAY) -> dict:
 
 class TestSpanArithmetic:
     def test_merge_joins_overlapping_and_touching_spans_and_drops_empty_ones(self):
+        """Spans that overlap or touch become one, in order; a zero-length span disappears."""
         a, b, c, d = (utc(MONDAY, h) for h in (1, 2, 3, 4))
         assert merge([(c, d), (a, b), (b, c), (d, d)]) == [(a, d)]
 
     def test_intersect_keeps_only_common_time(self):
+        """Only time inside both span lists survives, split where either list has a gap."""
         h = [utc(MONDAY, n) for n in range(10)]
         assert intersect([(h[1], h[5]), (h[6], h[9])], [(h[4], h[7])]) == [
             (h[4], h[5]),
@@ -82,6 +85,7 @@ class TestSpanArithmetic:
         ]
 
     def test_subtract_cuts_holes_and_trims_edges(self):
+        """Busy spans punch holes in the middle and cut off overlapping ends."""
         h = [utc(MONDAY, n) for n in range(10)]
         assert subtract([(h[1], h[8])], [(h[0], h[2]), (h[4], h[5]), (h[7], h[9])]) == [
             (h[2], h[4]),
@@ -97,6 +101,7 @@ class TestEmployeeSlots:
         assert all(s.end - s.start == timedelta(hours=1) for s in slots)
 
     def test_weekend_without_working_hours_has_no_slots(self):
+        """A day without working hours (a Saturday) offers no slots at all."""
         assert (
             available_slots(rules=rules(), employees=[person()], **day_window(date(2026, 6, 6)))
             == []
@@ -108,7 +113,9 @@ class TestEmployeeSlots:
         r = rules(buffer_before=timedelta(minutes=15), buffer_after=timedelta(minutes=15))
         slots = available_slots(rules=r, employees=[person(busy=busy)], **day_window())
         local = [s.start.astimezone(CPH).time() for s in slots]
-        assert time(9) not in local and time(10, 30) not in local and time(11) not in local
+        assert time(9) not in local
+        assert time(10, 30) not in local
+        assert time(11) not in local
         assert local[0] == time(11, 30)  # 11:15 is blocked by the buffer, 11:30 is the next step
         assert all(
             not (
@@ -119,31 +126,37 @@ class TestEmployeeSlots:
         )
 
     def test_absence_removes_the_time_it_covers(self):
+        """An absence 09:00-14:00 local moves the first offered start to 14:00."""
         absent = [(utc(MONDAY, 7), utc(MONDAY, 12))]  # 09:00-14:00 local
         slots = available_slots(rules=rules(), employees=[person(absences=absent)], **day_window())
         assert slots[0].start == utc(MONDAY, 12)
 
     def test_closed_day_of_the_location_removes_the_whole_day(self):
+        """A closed day of the employee's location wipes out all of that day's slots."""
         emp = person(location=calendar(closed=frozenset({MONDAY})))
         assert available_slots(rules=rules(), employees=[emp], **day_window()) == []
 
     def test_opening_hours_limit_working_hours(self):
+        """Slots fit inside the location's opening hours even when working hours are longer."""
         emp = person(location=calendar(opening={0: [(time(10), time(12))]}))
         slots = available_slots(rules=rules(), employees=[emp], **day_window())
         assert starts(slots) == [utc(MONDAY, 8), utc(MONDAY, 8, 30), utc(MONDAY, 9)]
 
     def test_minimum_notice_and_horizon_bound_the_starts(self):
+        """Starts lie between `earliest` (rounded up to the step grid) and the horizon `latest`."""
         r = rules(earliest=utc(MONDAY, 9, 10), latest=utc(MONDAY, 11))
         slots = available_slots(rules=r, employees=[person()], **day_window())
         assert starts(slots) == [utc(MONDAY, 9, 30), utc(MONDAY, 10), utc(MONDAY, 10, 30)]
 
     def test_the_search_window_bounds_the_starts(self):
+        """Only starts inside the searched window come back, not the whole working day."""
         slots = available_slots(
             rules=rules(), employees=[person()], start=utc(MONDAY, 8), end=utc(MONDAY, 9)
         )
         assert starts(slots) == [utc(MONDAY, 8), utc(MONDAY, 8, 30)]
 
     def test_meeting_types_are_the_intersection_of_search_and_employee(self):
+        """A slot offers only types both searched and held by the employee; none in common, none."""
         emp = person(types=frozenset({"phone"}))
         assert (
             available_slots(
@@ -156,9 +169,11 @@ class TestEmployeeSlots:
             employees=[emp],
             **day_window(),
         )
-        assert slots and all(s.meeting_types == {"phone"} for s in slots)
+        assert slots
+        assert all(s.meeting_types == {"phone"} for s in slots)
 
     def test_several_employees_each_get_their_own_slots(self):
+        """Two free employees yield a full day of slots each, told apart by employee id."""
         slots = available_slots(rules=rules(), employees=[person(1), person(2)], **day_window())
         assert len(slots) == 30
         assert {s.employee_id for s in slots} == {1, 2}
@@ -176,16 +191,17 @@ class TestRooms:
         assert all(s.room_id == 7 for s in slots)
 
     def test_without_a_free_room_the_slot_stays_online_only(self):
+        """With every room busy, a slot stays bookable online or by phone, without a room."""
         room = RoomAvailability(
             id=7, location=calendar(), busy=[Busy(utc(MONDAY, 0), utc(MONDAY, 23))]
         )
         r = rules(room_for_physical=True)
         slots = available_slots(rules=r, employees=[person()], rooms=[room], **day_window())
-        assert slots and all(
-            s.meeting_types == {"online", "phone"} and s.room_id is None for s in slots
-        )
+        assert slots
+        assert all(s.meeting_types == {"online", "phone"} and s.room_id is None for s in slots)
 
     def test_require_room_drops_slots_without_a_room(self):
+        """When a room is required, times with no free room are not offered at all."""
         room = RoomAvailability(
             id=7, location=calendar(), busy=[Busy(utc(MONDAY, 0), utc(MONDAY, 23))]
         )
@@ -193,11 +209,13 @@ class TestRooms:
         assert available_slots(rules=r, employees=[person()], rooms=[room], **day_window()) == []
 
     def test_a_room_at_another_location_does_not_count(self):
+        """A free room at another location does not make a physical meeting possible."""
         room = RoomAvailability(id=7, location=calendar(location_id=2))
         r = rules(meeting_types=frozenset({"physical"}), room_for_physical=True)
         assert available_slots(rules=r, employees=[person()], rooms=[room], **day_window()) == []
 
     def test_the_smallest_room_that_fits_is_chosen(self):
+        """The smallest room with enough seats is taken, keeping big rooms free."""
         rooms = [
             RoomAvailability(id=1, location=calendar(), capacity=10),
             RoomAvailability(id=2, location=calendar(), capacity=2),
@@ -208,6 +226,7 @@ class TestRooms:
         assert {s.room_id for s in slots} == {2}
 
     def test_room_only_slots_follow_opening_hours(self):
+        """Without an employee, a room's slots follow its location's opening hours."""
         room = RoomAvailability(id=5, location=calendar(opening={0: [(time(8), time(10))]}))
         slots = available_slots(rules=rules(), rooms=[room], require_employee=False, **day_window())
         assert starts(slots) == [utc(MONDAY, 6), utc(MONDAY, 6, 30), utc(MONDAY, 7)]
@@ -216,6 +235,7 @@ class TestRooms:
 
 class TestGroupSessions:
     def test_a_session_with_free_seats_is_offered_with_the_seats_left(self):
+        """A group session with a seat left is offered once, at its own time, with that count."""
         session = GroupSession(utc(MONDAY, 8), utc(MONDAY, 9), 1, None, 2, frozenset({"online"}))
         busy = [Busy(utc(MONDAY, 8), utc(MONDAY, 9), "group:x")]
         slots = available_slots(
@@ -225,9 +245,11 @@ class TestGroupSessions:
             **day_window(),
         )
         at_ten = [s for s in slots if s.start == utc(MONDAY, 8)]
-        assert len(at_ten) == 1 and at_ten[0].seats_left == 1
+        assert len(at_ten) == 1
+        assert at_ten[0].seats_left == 1
 
     def test_a_full_session_is_not_offered(self):
+        """A group session with every seat taken is not offered, nor is its time as a new slot."""
         session = GroupSession(utc(MONDAY, 8), utc(MONDAY, 9), 1, None, 3, frozenset({"online"}))
         busy = [Busy(utc(MONDAY, 8), utc(MONDAY, 9), "group:x")]
         slots = available_slots(
@@ -241,12 +263,13 @@ class TestGroupSessions:
 
 class TestIntervalIsFree:
     def test_a_free_interval_inside_working_hours(self):
+        """An off-grid interval inside working hours with nothing busy is free."""
         assert interval_is_free(
             start=utc(MONDAY, 7, 10), end=utc(MONDAY, 7, 55), rules=rules(), employee=person()
         )
 
     @pytest.mark.parametrize(
-        "start,end",
+        ("start", "end"),
         [
             (utc(MONDAY, 6, 30), utc(MONDAY, 7, 30)),  # starts before working hours
             (utc(MONDAY, 14, 30), utc(MONDAY, 15, 30)),  # ends after them
@@ -254,16 +277,19 @@ class TestIntervalIsFree:
         ],
     )
     def test_intervals_outside_hours_or_overlapping_busy_time_are_not_free(self, start, end):
+        """Starting before or ending after working hours, or touching busy time, is not free."""
         emp = person(busy=[Busy(utc(MONDAY, 9), utc(MONDAY, 10))])
         assert not interval_is_free(start=start, end=end, rules=rules(), employee=emp)
 
     def test_before_the_earliest_allowed_start_is_not_free(self):
+        """An interval starting before the minimum-notice bound is refused even if idle."""
         r = rules(earliest=utc(MONDAY, 8))
         assert not interval_is_free(
             start=utc(MONDAY, 7), end=utc(MONDAY, 8), rules=r, employee=person()
         )
 
     def test_a_busy_room_makes_the_interval_unavailable(self):
+        """A free employee is not enough when the needed room is busy at that time."""
         room = RoomAvailability(
             id=1, location=calendar(), busy=[Busy(utc(MONDAY, 7), utc(MONDAY, 8))]
         )
@@ -297,4 +323,5 @@ class TestSharedWorkWithinASearch:
         """Employees passed in any order: the result is ordered by start, then employee."""
         slots = available_slots(rules=rules(), employees=[person(3), person(1)], **day_window())
         keys = [(s.start, s.employee_id) for s in slots]
-        assert keys == sorted(keys) and keys[:2] == [(utc(MONDAY, 7), 1), (utc(MONDAY, 7), 3)]
+        assert keys == sorted(keys)
+        assert keys[:2] == [(utc(MONDAY, 7), 1), (utc(MONDAY, 7), 3)]

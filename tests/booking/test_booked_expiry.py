@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from booking import services
+from booking.actors import Actor
 from booking.errors import HoldExpired, LimitReached
 from booking.models import Meeting, TimeSlot, TimeSlotStatus
 from booking.search import SlotSearch, find_slots, occupies
@@ -24,28 +26,43 @@ def _clock(frozen_clock):
     """Monday 1 June 2026 08:00 Copenhagen, the day before TEN."""
 
 
-def reserve(world, holder="client:1", start=TEN, employee=None, **kwargs):
-    slot, _ = services.time_slot_reserve(
-        holder=holder,
-        start=start,
-        end=start + HOUR,
-        employee=employee or world.alice,
-        topic=world.topic,
-        meeting_type="online",
-        **kwargs,
-    )
+def caps(max_active_holds=None, max_booked_without_meeting=None):
+    """An API client's caps come from the settings (booking.actors): set them for a call."""
+    values = {
+        "BOOKME_API_MAX_ACTIVE_HOLDS": max_active_holds,
+        "BOOKME_API_MAX_BOOKED_WITHOUT_MEETING": max_booked_without_meeting,
+    }
+    return override_settings(**{k: v for k, v in values.items() if v is not None})
+
+
+def reserve(world, holder="client:1", start=TEN, employee=None, max_active_holds=None, **kwargs):
+    with caps(max_active_holds=max_active_holds):
+        slot, _ = services.time_slot_reserve(
+            actor=Actor.from_holder(holder),
+            wanted=services.SlotRequest(
+                start=start,
+                end=start + HOUR,
+                employee=employee or world.alice,
+                topic=world.topic,
+                meeting_type="online",
+            ),
+            **kwargs,
+        )
     return slot
 
 
-def booked(world, holder="client:1", start=TEN, now=None, **kwargs):
+def booked(world, holder="client:1", start=TEN, now=None, max_booked_without_meeting=None):
     slot = reserve(world, holder=holder, start=start, now=now)
-    return services.time_slot_book(time_slot_id=slot.pk, holder=holder, now=now, **kwargs)
+    with caps(max_booked_without_meeting=max_booked_without_meeting):
+        return services.time_slot_book(
+            actor=Actor.from_holder(holder), time_slot_id=slot.pk, now=now
+        )
 
 
 def create_meeting(world, slot, holder="client:1", **kwargs):
     return services.meeting_create(
+        actor=Actor.from_holder(holder),
         time_slot_id=slot.pk,
-        holder=holder,
         topic=world.topic,
         customer=services.customer_upsert(name="Carla Customer", email="carla@example.com"),
         meeting_type="online",
@@ -77,7 +94,7 @@ class TestBookedWithoutMeetingExpires:
         )
         new = reserve(world, start=TEN + 3 * HOUR)
         services.meeting_reschedule(
-            meeting_id=meeting.pk, new_time_slot_id=new.pk, holder="client:1"
+            actor=Actor.for_api_client(1), meeting_id=meeting.pk, new_time_slot_id=new.pk
         )
         new.refresh_from_db()
         assert (new.status, new.expires_at) == (TimeSlotStatus.BOOKED, None)
@@ -137,12 +154,12 @@ class TestBookedWithoutMeetingExpires:
         """Re-sending Booked does not revive it (nor extend a live one)."""
         slot = booked(world, now=now)
         again = services.time_slot_book(
-            time_slot_id=slot.pk, holder="client:1", now=now + timedelta(minutes=5)
+            actor=Actor.for_api_client(1), time_slot_id=slot.pk, now=now + timedelta(minutes=5)
         )
         assert again.expires_at == slot.expires_at
         with pytest.raises(HoldExpired):
             services.time_slot_book(
-                time_slot_id=slot.pk, holder="client:1", now=now + timedelta(minutes=15)
+                actor=Actor.for_api_client(1), time_slot_id=slot.pk, now=now + timedelta(minutes=15)
             )
 
     def test_the_website_books_and_creates_the_meeting_at_once(self, client, world, now):
@@ -193,9 +210,9 @@ class TestCaps:
         first = booked(world, start=TEN, now=now, max_booked_without_meeting=1)
         second = reserve(world, start=TEN + 2 * HOUR, now=now)
         later = now + timedelta(minutes=4)
-        with pytest.raises(LimitReached) as error:
+        with pytest.raises(LimitReached) as error, caps(max_booked_without_meeting=1):
             services.time_slot_book(
-                time_slot_id=second.pk, holder="client:1", now=later, max_booked_without_meeting=1
+                actor=Actor.for_api_client(1), time_slot_id=second.pk, now=later
             )
         assert error.value.retry_after == (first.expires_at - later).seconds
         second.refresh_from_db()

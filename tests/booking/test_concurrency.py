@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from booking import services
+from booking.actors import Actor
 from booking.errors import SlotUnavailable
 from booking.models import TimeSlot, TimeSlotStatus
 from tests import factories
@@ -28,19 +29,20 @@ def outcomes(calls):
 
 
 def reserve_call(world, holder, start, end, topic):
-    return lambda: services.time_slot_reserve(
-        holder=holder,
+    wanted = services.SlotRequest(
         start=start,
         end=end,
         employee=world.alice,
         topic=topic,
         meeting_type="online" if topic else None,
-        now=NOW,
     )
+    actor = Actor.from_holder(holder)
+    return lambda: services.time_slot_reserve(actor=actor, wanted=wanted, now=NOW)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_many_threads_reserving_the_same_slot_exactly_one_wins(world):
+    """Many sessions racing for one time: one hold, every other a typed conflict, no overlap."""
     calls = [
         reserve_call(world, f"session:{n}", TEN, TEN + timedelta(hours=1), world.topic)
         for n in range(THREADS)
@@ -80,17 +82,19 @@ def test_the_same_room_cannot_be_taken_by_two_employees_at_once(world):
     world.big_room.save()
     calls = [
         lambda e=e, n=n: services.time_slot_reserve(
-            holder=f"session:{n}",
-            start=TEN,
-            end=TEN + timedelta(hours=1),
-            employee=e,
-            topic=world.topic,
-            meeting_type="physical",
+            actor=Actor.for_session(str(n)),
+            wanted=services.SlotRequest(
+                start=TEN,
+                end=TEN + timedelta(hours=1),
+                employee=e,
+                topic=world.topic,
+                meeting_type="physical",
+            ),
             now=NOW,
         )
         for n, e in enumerate([world.alice, world.bob] * 3)
     ]
-    wins, conflicts, other = outcomes(calls)
+    wins, _conflicts, other = outcomes(calls)
     assert other == []
     assert len(wins) == 1
     assert not TimeSlot.objects.double_booked().exists()
@@ -101,10 +105,10 @@ def test_racing_retries_with_one_token_all_get_the_same_hold(world):
     """One holder sends the same token from many threads: one slot, every call gets it back."""
     calls = [
         lambda: services.time_slot_reserve(
-            holder="client:1",
-            start=TEN,
-            end=TEN + timedelta(hours=1),
-            employee=world.alice,
+            actor=Actor.for_api_client(1),
+            wanted=services.SlotRequest(
+                start=TEN, end=TEN + timedelta(hours=1), employee=world.alice
+            ),
             token="retry",
             now=NOW,
         )

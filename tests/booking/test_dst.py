@@ -33,8 +33,8 @@ def search(zone_name: str, day: date, weekly=EVERY_DAY_NIGHT_AND_DAY):
     return available_slots(rules=rules, employees=[employee], start=start, end=end)
 
 
-def z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def z(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # (zone, transition day, first night slot, number of night slots, first day slot) in UTC.
@@ -58,7 +58,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("zone_name,day,first_night,night_count,first_day", CASES)
+@pytest.mark.parametrize(("zone_name", "day", "first_night", "night_count", "first_day"), CASES)
 def test_transition_day_has_exact_utc_instants(zone_name, day, first_night, night_count, first_day):
     """The night interval holds exactly the real half-hours, stepping in absolute time."""
     slots = search(zone_name, day)
@@ -68,7 +68,7 @@ def test_transition_day_has_exact_utc_instants(zone_name, day, first_night, nigh
     assert day_slots == [first_day + timedelta(minutes=30 * n) for n in range(16)]
 
 
-@pytest.mark.parametrize("zone_name,day", [(c[0], c[1]) for c in CASES])
+@pytest.mark.parametrize(("zone_name", "day"), [(c[0], c[1]) for c in CASES])
 @pytest.mark.parametrize("offset", [-1, 0, 1])
 def test_slots_exist_are_unique_and_inside_local_working_hours(zone_name, day, offset):
     """Around each transition: no non-existent local time, no slot twice, all inside hours."""

@@ -12,6 +12,7 @@ from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
 
 from booking import services
+from booking.actors import Actor
 from booking.errors import InvalidRequest
 from booking.models import LONGEST_BLOCK, TimeSlot, TimeSlotStatus
 from booking.search import SlotSearch, find_slots, instant, occupies
@@ -43,13 +44,15 @@ def build_branch(employees: int, rooms: int, busy_days: int):
         for day in range(busy_days):
             start = TUESDAY + timedelta(days=day, hours=7 + n % 6)
             if start.weekday() < 5 and start.date() != date(2026, 6, 5):
-                slot, _ = services.time_slot_reserve(
-                    holder=f"h{n}",
-                    start=start,
-                    end=start + timedelta(hours=1),
-                    employee=emp,
-                    topic=topic,
-                    meeting_type="physical",
+                _slot, _ = services.time_slot_reserve(
+                    actor=Actor.system(f"h{n}"),
+                    wanted=services.SlotRequest(
+                        start=start,
+                        end=start + timedelta(hours=1),
+                        employee=emp,
+                        topic=topic,
+                        meeting_type="physical",
+                    ),
                     now=NOW,
                 )
     return topic
@@ -86,7 +89,7 @@ def test_a_search_with_rooms_stays_within_a_fixed_query_budget(django_assert_max
 
 class TestValidation:
     @pytest.mark.parametrize(
-        "kwargs,field",
+        ("kwargs", "field"),
         [
             ({"end": TUESDAY}, "end"),
             ({"end": TUESDAY - timedelta(hours=1)}, "end"),
@@ -127,7 +130,8 @@ class TestNarrowing:
     def test_explicit_employees_limit_the_slots_to_them(self, world):
         """explicitEmployeeIds."""
         slots = find_slots(day_search(world.topic, employee_ids=[world.bob.pk]), now=NOW)
-        assert slots and {s.employee_id for s in slots} == {world.bob.pk}
+        assert slots
+        assert {s.employee_id for s in slots} == {world.bob.pk}
 
     def test_an_inactive_employee_is_never_offered(self, world):
         """Someone no longer bookable disappears from every search."""
@@ -142,7 +146,8 @@ class TestNarrowing:
         slots = find_slots(
             day_search(world.topic, room_ids=[world.big_room.pk], require_room=True), now=NOW
         )
-        assert slots and {s.room_id for s in slots} == {world.big_room.pk}
+        assert slots
+        assert {s.room_id for s in slots} == {world.big_room.pk}
         assert all(s.meeting_types == {"physical"} for s in slots)
 
     def test_a_duration_override_changes_the_slot_length(self, world):
@@ -155,19 +160,22 @@ class TestNarrowing:
     def test_room_only_slots_have_no_employee(self, world):
         """requireEmployeeParticipation=false: the rooms' own free times."""
         slots = find_slots(day_search(world.topic, require_employee=False), now=NOW)
-        assert slots and all(s.employee_id is None and s.room_id for s in slots)
+        assert slots
+        assert all(s.employee_id is None and s.room_id for s in slots)
         assert {s.room_id for s in slots} == {world.small_room.pk, world.big_room.pk}
 
     def test_a_held_time_disappears_from_the_search_and_returns_when_it_expires(self, world):
         """Reserved and unexpired blocks; expired does not, without any clean-up job."""
         start = TUESDAY + timedelta(hours=8)
         services.time_slot_reserve(
-            holder="h",
-            start=start,
-            end=start + timedelta(hours=1),
-            employee=world.alice,
-            topic=world.topic,
-            meeting_type="online",
+            actor=Actor.system("h"),
+            wanted=services.SlotRequest(
+                start=start,
+                end=start + timedelta(hours=1),
+                employee=world.alice,
+                topic=world.topic,
+                meeting_type="online",
+            ),
             now=NOW,
         )
 
@@ -202,10 +210,12 @@ class TestBusyTime:
             factories.topic(employees=[world.alice], duration=minutes, slot_step=10)
         for start, end in ((7, 0), (7, 50)), ((10, 40), (11, 40)):  # UTC; local is +2
             services.time_slot_reserve(
-                holder="other",
-                start=TUESDAY.replace(hour=start[0], minute=start[1]),
-                end=TUESDAY.replace(hour=end[0], minute=end[1]),
-                employee=world.alice,
+                actor=Actor.system("other"),
+                wanted=services.SlotRequest(
+                    start=TUESDAY.replace(hour=start[0], minute=start[1]),
+                    end=TUESDAY.replace(hour=end[0], minute=end[1]),
+                    employee=world.alice,
+                ),
                 now=NOW,
             )
         search = SlotSearch(
@@ -247,7 +257,8 @@ class TestBusyTime:
             status=TimeSlotStatus.BOOKED, holder="h",
         )  # fmt: skip
         slots = find_slots(day_search(world.topic, require_employee=False), now=NOW)
-        assert slots and {s.room_id for s in slots} == {world.big_room.pk}
+        assert slots
+        assert {s.room_id for s in slots} == {world.big_room.pk}
 
     def test_a_slot_may_not_block_longer_than_the_bound_the_overlap_queries_rely_on(self, world):
         """TimeSlot.clean refuses a slot blocking more than LONGEST_BLOCK, naming the end."""
@@ -268,7 +279,8 @@ class TestBusyTime:
             slots = find_slots(
                 day_search(world.topic, meeting_types=frozenset({"online"})), now=NOW
             )
-        assert slots and all(s.room_id is None and s.meeting_types == {"online"} for s in slots)
+        assert slots
+        assert all(s.room_id is None and s.meeting_types == {"online"} for s in slots)
         assert len(online.captured_queries) == len(in_person.captured_queries) - 1
         assert not any("config_data_room" in q["sql"] for q in online.captured_queries)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,9 @@ from bookme_site.env import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("raw,expected", [("1", True), ("yes", True), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("off", False), ("", False)]
+)
 def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
     """Both spellings of true and false are understood."""
     monkeypatch.setenv("FLAG", raw)
@@ -183,3 +186,59 @@ def test_manage_py_runs_with_the_development_env_file_and_nothing_typed(tmp_path
 def test_tests_never_read_a_developers_env_file():
     """tests/pytest_env.py turns the file off for tests and every process they start."""
     assert os.environ["BOOKME_ENV_FILE"] == ""
+
+
+def project_copy_with_env_file(tmp_path: Path) -> Path:
+    """bookme_site and manage.py copied beside a development .env (DEBUG=1, no secret).
+
+    settings.py looks for .env next to the project, so the copy lets a test place one
+    there without touching the working tree; the apps still import from the real tree.
+    """
+    shutil.copytree(ROOT / "bookme_site", tmp_path / "bookme_site")
+    shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
+    (tmp_path / ".env").write_text("DEBUG=1\n")
+    return tmp_path
+
+
+def server_process_env(copy: Path) -> dict[str, str]:
+    """A production server's environment: no DEBUG, no BOOKME_ENV_FILE, real settings."""
+    unset = {"DEBUG", "BOOKME_ENV_FILE", "DJANGO_SETTINGS_MODULE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
+    # The copy first, so `bookme_site` is the copy and its BASE_DIR holds the .env.
+    return {**base, "PYTHONPATH": os.pathsep.join([str(copy), str(ROOT)])}
+
+
+@pytest.mark.parametrize("module", ["bookme_site.wsgi", "bookme_site.asgi"])
+def test_application_servers_never_read_the_env_file(tmp_path, module):
+    """A stray development .env must not turn DEBUG on under gunicorn or uvicorn."""
+    copy = project_copy_with_env_file(tmp_path)
+    script = (
+        f"import {module}; from django.conf import settings; "
+        "print(settings.BASE_DIR, settings.DEBUG)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=copy,
+        env=server_process_env(copy),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(copy), "False"]
+
+
+def test_manage_py_still_reads_the_env_file(tmp_path):
+    """The development commands keep reading .env: `manage.py` runs with DEBUG=1 from it."""
+    copy = project_copy_with_env_file(tmp_path)
+    script = "from django.conf import settings; print(settings.BASE_DIR, settings.DEBUG)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=copy,
+        env=server_process_env(copy),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(copy), "True"]

@@ -9,7 +9,7 @@ BOOKME_REQUIRE_BROWSER=1, which turns such a skip into a failure (tests/conftest
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -137,16 +137,14 @@ def describe(violations: list[dict]) -> str:
 
 
 @pytest.fixture
-def axe_check() -> Iterator[AxeCheck]:
+def axe_check() -> AxeCheck:
     """Asserts that the page as it is now has no serious or critical accessibility problem."""
-    checked: list[str] = []
 
     def check(page, *, label: str = "") -> None:
         violations = axe_violations(page)
-        checked.append(label or page.url)
         assert not violations, f"axe on {label or page.url}:\n{describe(violations)}"
 
-    yield check
+    return check
 
 
 @dataclass

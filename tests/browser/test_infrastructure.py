@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 def test_a_page_of_the_site_loads_with_its_css_and_passes_axe(page, axe_check):
     """The admin login through the live server: styled (static files served) and accessible."""
     response = page.goto("/admin/login/")
-    assert response is not None and response.status == 200
+    assert response is not None
+    assert response.status == 200
     stylesheet = page.evaluate(
         "() => [...document.styleSheets].map(s => s.href).find(h => h && h.includes('admin'))"
     )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.test import Client
 from django.urls import reverse
 
 from booking import services
+from booking.actors import Actor
 from booking.models import Meeting, MeetingStatus, TimeSlotStatus
 from config_data.models import Employee, MeetingTopic, WorkingHours
 from tests import factories
@@ -94,7 +99,7 @@ def test_working_hours_ending_before_they_start_are_refused(staff_client, world)
     assert not Employee.objects.filter(email="dora@example.com").exists()
 
 
-def topic_form(employee, **overrides) -> dict[str, str]:
+def topic_form(employee, **overrides) -> dict[str, Any]:
     data = {
         "name": "Wills",
         "description": "",
@@ -148,19 +153,21 @@ def test_staff_cancel_a_meeting_through_the_service_and_the_time_is_freed(staff_
     now = datetime(2026, 6, 1, 6, tzinfo=UTC)
     start = datetime(2026, 6, 2, 8, tzinfo=UTC)
     slot, _ = services.time_slot_reserve(
-        holder="session:x",
-        start=start,
-        end=start + timedelta(hours=1),
-        employee=world.alice,
-        topic=world.topic,
-        meeting_type="online",
+        actor=Actor.from_holder("session:x"),
+        wanted=services.SlotRequest(
+            start=start,
+            end=start + timedelta(hours=1),
+            employee=world.alice,
+            topic=world.topic,
+            meeting_type="online",
+        ),
         now=now,
     )
-    services.time_slot_book(time_slot_id=slot.pk, holder="session:x", now=now)
+    services.time_slot_book(actor=Actor.for_session("x"), time_slot_id=slot.pk, now=now)
     customer = services.customer_upsert(name="C", email="c@example.com")
     meeting = services.meeting_create(
+        actor=Actor.for_session("x"),
         time_slot_id=slot.pk,
-        holder="session:x",
         topic=world.topic,
         customer=customer,
         meeting_type="online",
@@ -173,7 +180,8 @@ def test_staff_cancel_a_meeting_through_the_service_and_the_time_is_freed(staff_
     )
     assert "Cancelled 1 meeting." in response.content.decode()
     meeting.refresh_from_db()
-    assert meeting.status == MeetingStatus.CANCELLED and meeting.ical_sequence == 1
+    assert meeting.status == MeetingStatus.CANCELLED
+    assert meeting.ical_sequence == 1
     assert meeting.time_slot.status == TimeSlotStatus.CANCELLED
 
 
@@ -224,5 +232,54 @@ def test_admin_login_below_the_limit_works(client, db):
     get_user_model().objects.create_superuser("boss", "boss@example.com", "right")
     admin_login(client, "boss", "typo")
     response = admin_login(client, "boss", "right")
-    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_fullwidth_spellings_of_a_username_share_its_count(client, db, settings):
+    """Django's login normalises usernames with NFKC: a fullwidth boss is boss, and counts so."""
+    settings.BOOKME_ADMIN_LOGIN_ATTEMPTS = 3
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "right")
+    for spelling in ["\uff42\uff4f\uff53\uff53", "\uff22\uff2f\uff33\uff33", "bo\uff53s"]:
+        assert admin_login(client, spelling, "guess").status_code == 200
+    assert admin_login(client, "boss", "right").status_code == 429
+
+
+def test_someone_elses_guesses_never_lock_the_admin_out(client, db, settings):
+    """Failures from one address lock that address out of the username, not the admin."""
+    settings.BOOKME_ADMIN_LOGIN_ATTEMPTS = 3
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "right")
+    statuses = [admin_login(client, "boss", f"guess-{n}").status_code for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert admin_login(client, "boss", "right", REMOTE_ADDR="198.51.100.7").status_code == 302
+
+
+def test_successful_admin_logins_never_count(client, db, settings):
+    """An administrator who logs in often is never refused for it."""
+    settings.BOOKME_ADMIN_LOGIN_ATTEMPTS = 2
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "right")
+    for _ in range(4):
+        assert admin_login(client, "boss", "right").status_code == 302
+        client.logout()
+    # A failure after them still counts from one: two typos are allowed.
+    assert admin_login(client, "boss", "typo").status_code == 200
+    assert admin_login(client, "boss", "typo").status_code == 200
+    assert admin_login(client, "boss", "right").status_code == 429
+
+
+def test_a_guess_during_a_password_check_is_refused_at_the_limit(client, db, settings):
+    """A parallel guess is counted before its password is checked: no burst gets past."""
+    settings.BOOKME_ADMIN_LOGIN_ATTEMPTS = 1
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "right")
+    during_check: list[int] = []
+    check = ModelBackend.authenticate
+
+    def slow_check(backend, request, *args, **kwargs):
+        if not during_check:  # the parallel guess lands while this one is being checked
+            during_check.append(admin_login(Client(), "boss", "parallel").status_code)
+        return check(backend, request, *args, **kwargs)
+
+    with mock.patch.object(ModelBackend, "authenticate", slow_check):
+        assert admin_login(client, "boss", "first").status_code == 200
+    assert during_check == [429]

@@ -52,7 +52,8 @@ def test_load_demo_builds_the_demo_bank_and_a_second_run_changes_nothing(frozen_
         "Business",
         "Prospect",
     }
-    assert MeetingTopic.objects.count() >= 6 and Employee.objects.count() >= 8
+    assert MeetingTopic.objects.count() >= 6
+    assert Employee.objects.count() >= 8
     assert Room.objects.count() >= 6
     assert MeetingTopic.objects.filter(physical=False, phone=False, online=True).exists()
     assert MeetingTopic.objects.filter(customer_bookable=False).exists()

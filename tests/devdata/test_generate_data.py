@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -52,7 +53,7 @@ def fingerprint() -> dict[str, list]:
                 "end",
                 "status",
                 "session_key",
-            ),  # fmt: skip
+            ),
             key=str,
         ),
         "meetings": sorted(
@@ -104,7 +105,7 @@ class TestGenerateData:
                 by_resource["room", room_id].append((start, end))
         for spans in by_resource.values():
             spans.sort()
-            for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+            for (_, previous_end), (next_start, _) in pairwise(spans):
                 assert previous_end <= next_start
 
     def test_meetings_fall_in_working_hours_and_never_in_absences_or_holidays(self):
@@ -167,7 +168,7 @@ class TestGenerateData:
 
 class TestCalendarHelpers:
     @pytest.mark.parametrize(
-        "year,expected",
+        ("year", "expected"),
         [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)), (2026, date(2026, 4, 5))],
     )
     def test_easter_sunday(self, year, expected):

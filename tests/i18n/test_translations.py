@@ -33,6 +33,15 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
+def _extend(entry: Entry, target: tuple[str, int], text: str, *, start: bool = False) -> None:
+    """Start (a keyword line) or continue (a quoted line) the field `target` names."""
+    keyword, index = target
+    if keyword == "msgstr":
+        entry.msgstr[index] = ("" if start else entry.msgstr[index]) + text
+    elif keyword != "msgctxt":
+        setattr(entry, keyword, ("" if start else getattr(entry, keyword)) + text)
+
+
 def read_po(path: Path) -> list[Entry]:
     """A small .po reader: enough for the checks below, with no gettext tools needed."""
     entries: list[Entry] = []
@@ -50,16 +59,9 @@ def read_po(path: Path) -> list[Entry]:
             ):
                 keyword, index, text = match.groups()
                 target = (keyword, int(index or 0))
-                if keyword == "msgstr":
-                    entry.msgstr[target[1]] = _unquote(text)
-                elif keyword != "msgctxt":
-                    setattr(entry, keyword, _unquote(text))
+                _extend(entry, target, _unquote(text), start=True)
             elif line.startswith('"') and target is not None:
-                keyword, index = target
-                if keyword == "msgstr":
-                    entry.msgstr[index] += _unquote(line)
-                elif keyword != "msgctxt":
-                    setattr(entry, keyword, getattr(entry, keyword) + _unquote(line))
+                _extend(entry, target, _unquote(line))
         entries.append(entry)
     return [e for e in entries if e.msgid and not e.obsolete]
 

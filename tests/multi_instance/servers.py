@@ -70,16 +70,16 @@ def app_instances(count: int, env: Mapping[str, str], log_dir: Path) -> Iterator
                 text=True,
             )
             processes.append((process, log, port))
-        for process, log, port in processes:
-            _wait_until_listening(port, process, log)
+        for started, output, port in processes:
+            _wait_until_listening(port, started, output)
         urls = [f"http://127.0.0.1:{port}" for _process, _log, port in processes]
         yield urls
     finally:
-        for process, log, _port in processes:
+        for process, output, _port in processes:
             process.terminate()
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            log.close()
+            output.close()

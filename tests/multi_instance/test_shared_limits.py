@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def redis_key_prefix() -> str:
+def redis_key_prefix() -> Iterator[str]:
     """A key prefix of this test run alone in the shared Redis; its keys are removed after."""
     import redis
 

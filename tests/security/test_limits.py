@@ -67,7 +67,8 @@ def hold(client: LiveClient, time: dict, token: str):
 def assert_error_shape(response) -> None:
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"message", "parameter"} and body["parameter"] is None
+    assert set(body) == {"message", "parameter"}
+    assert body["parameter"] is None
 
 
 def test_a_client_cannot_hold_every_free_time(make_live_client, topic, settings):

@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from booking import services
+from booking.actors import Actor
 from booking.models import Customer, Meeting, MeetingAnswer, TimeSlot, TimeSlotStatus
-from booking.web import SESSION_DRAFT
+from booking.views.session_holds import SESSION_DRAFT
 from tests.concurrency import race
 from tests.web.conftest import (
     TUESDAY_TEN,
@@ -46,7 +47,8 @@ def test_details_page_shows_the_held_time_and_the_countdown(client, bank, held):
     """Date, time, zone and employee of the hold; "held until" as plain text in a live region."""
     html = client.get(details_url(held)).content.decode()
     assert "Tuesday, 2 June 2026" in html
-    assert "10:00–11:00" in html and "(Europe/Copenhagen)" in html
+    assert "10:00–11:00" in html
+    assert "(Europe/Copenhagen)" in html
     assert "Alice" in html
     assert "This time is held for you until 08:15 (Europe/Copenhagen)." in html
     assert 'aria-live="polite"' in html
@@ -94,7 +96,8 @@ def test_confirm_books_the_slot_and_creates_the_meeting(client, bank, held):
     assert response.status_code == 302
     assert response["Location"] == reverse("booking:confirmed", args=[meeting.reference])
     slot = TimeSlot.objects.get(pk=held)
-    assert slot.status == TimeSlotStatus.BOOKED and slot.expires_at is None
+    assert slot.status == TimeSlotStatus.BOOKED
+    assert slot.expires_at is None
     assert meeting.time_slot == slot
     assert (meeting.customer.name, meeting.customer.email) == (
         "Carla Customer",
@@ -133,7 +136,8 @@ def test_invalid_email_re_renders_the_form_with_the_error(client, bank, held):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Enter a valid email address." in html
-    assert 'value="Carla Customer"' in html and 'value="not-an-email"' in html
+    assert 'value="Carla Customer"' in html
+    assert 'value="not-an-email"' in html
     assert 'aria-invalid="true"' in html
     assert not Meeting.objects.exists()
     assert TimeSlot.objects.get(pk=held).status == TimeSlotStatus.RESERVED
@@ -239,7 +243,8 @@ def test_expired_hold_when_the_time_was_taken_gives_a_message_and_keeps_the_deta
     assert response.status_code == 409
     assert "Your hold on this time expired and the time is no longer free." in html
     assert 'value="Gina Kept"' in html
-    assert "Choose another time" in html and "/book/" in html
+    assert "Choose another time" in html
+    assert "/book/" in html
     assert Meeting.objects.count() == 1  # only the other customer's
     assert client.session[SESSION_DRAFT]["name"] == "Gina Kept"
 
@@ -318,7 +323,8 @@ def test_htmx_confirm_conflict_swaps_the_form_with_the_message(client, bank, fro
 
 def test_hold_released_meanwhile_is_taken_again_when_the_time_is_still_free(client, bank, held):
     """The hold was given back (from another tab, say) but the time is free: confirming books it."""
-    services.time_slot_release(time_slot_id=held, holder=TimeSlot.objects.get(pk=held).holder)
+    holder = TimeSlot.objects.get(pk=held).holder
+    services.time_slot_release(actor=Actor.from_holder(holder), time_slot_id=held)
     response = confirm(client, bank, held)
     assert response.status_code == 302
     meeting = Meeting.objects.get()
@@ -363,4 +369,5 @@ def test_kept_details_are_only_the_forms_own_fields(client, bank, frozen_clock):
     draft = client.session[SESSION_DRAFT]
     assert draft["name"] == "Gina Kept"
     assert draft[f"answer_{bank.topic.information_questions.get().pk}"] == "A new home"
-    assert "junk" not in draft and "csrfmiddlewaretoken" not in draft
+    assert "junk" not in draft
+    assert "csrfmiddlewaretoken" not in draft

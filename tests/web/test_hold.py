@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from booking.models import TimeSlot, TimeSlotStatus
-from booking.web import SESSION_HOLDS
+from booking.views.session_holds import SESSION_HOLDS
 from tests.web.conftest import TUESDAY_TEN, existing_meeting, held_slot_id, hold, times_url
 
 

@@ -38,7 +38,8 @@ def test_a_nul_byte_in_a_details_field_is_an_error_on_that_field(client, bank, h
     response = client.post(reverse("booking:details", args=[held]), data)
     assert response.status_code in (200, 400, 422), response.status_code
     assert name in field_errors(response)
-    assert not Meeting.objects.exists() and not Customer.objects.exists()
+    assert not Meeting.objects.exists()
+    assert not Customer.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ def test_landing_asks_for_the_customer_category_first(client, bank):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<label for="id_category">' in html
-    assert "Private" in html and "Business" in html
+    assert "Private" in html
+    assert "Business" in html
     assert bank.topic.name not in html
 
 
@@ -26,7 +27,8 @@ def test_landing_lists_the_topics_open_to_the_chosen_category(client, bank):
     html = client.get(reverse("booking:landing"), {"category": bank.private.pk}).content.decode()
     assert bank.topic.name in html
     assert "Company loans" not in html
-    assert "Internal review" not in html and "Retired topic" not in html
+    assert "Internal review" not in html
+    assert "Retired topic" not in html
 
     html = client.get(reverse("booking:landing"), {"category": bank.business.pk}).content.decode()
     assert "Company loans" in html

@@ -15,7 +15,8 @@ def test_options_offer_only_types_the_topic_allows_and_someone_offers(client, ba
     """Phone is offered by the employees but not allowed by the topic: not shown."""
     url, _ = options_url(bank.topic)
     html = client.get(url, {"category": bank.private.pk}).content.decode()
-    assert 'value="physical"' in html and 'value="online"' in html
+    assert 'value="physical"' in html
+    assert 'value="online"' in html
     assert 'value="phone"' not in html
 
 
@@ -126,8 +127,10 @@ def test_htmx_refresh_narrows_employees_to_the_chosen_branch(client, world):
     html = response.content.decode()
     assert html.lstrip().startswith('<form id="options-form"')
     assert "Erik" in html
-    assert "Alice" not in html and "Bob" not in html
-    assert "errorlist" not in html and "field-error" not in html
+    assert "Alice" not in html
+    assert "Bob" not in html
+    assert "errorlist" not in html
+    assert "field-error" not in html
 
 
 def test_category_that_is_not_a_plain_number_is_404(client, bank):
@@ -137,3 +140,22 @@ def test_category_that_is_not_a_plain_number_is_404(client, bank):
         for value in ("²", "1²", "-1", " 1"):
             response = client.get(url, {"category": value, "type": "online", "employee": "any"})
             assert response.status_code == 404, (name, value)
+
+
+def test_back_button_restores_the_options_page_as_a_reload_would(client, world):
+    """A history restore is HTMX asking for a whole page: the page that URL gives (errors
+    included, employees not narrowed to an unchosen branch), not an HTMX refresh's."""
+    aarhus = factories.location(name="Aarhus")
+    factories.room(location=aarhus, name="Harbour")
+    world.topic.employees.add(factories.employee(location=aarhus, name="Erik"))
+    url = reverse("booking:options", args=[world.topic.pk])
+    query = {"type": "physical", "location": "", "employee": "any"}
+    reload = client.get(url, query).content.decode()
+    restore = client.get(
+        url, query, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    ).content.decode()
+    for html in (reload, restore):
+        assert "<html" in html
+        assert "Please choose a branch." in html
+        assert "Alice" in html
+        assert "Erik" in html

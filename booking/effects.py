@@ -1,0 +1,58 @@
+"""Side effects of booking events, made after the transaction that recorded them commits.
+
+The one place that turns what happened into what follows (today the customer's and the
+employee's emails; reminders, waitlist offers and webhooks later). Services record events
+(booking.services.events) and never send anything themselves: a rolled-back change sends
+nothing, and a failing mail server cannot undo a committed one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from booking import emails
+
+if TYPE_CHECKING:
+    from booking.models import BookingEvent
+
+
+def _meeting_created(meeting_id: int, data: dict) -> None:
+    emails.meeting_confirmed(meeting_id)
+
+
+def _moved(meeting_id: int, data: dict) -> None:
+    previous = data.get("previous_start")
+    emails.meeting_rescheduled(
+        meeting_id, previous_start=datetime.fromisoformat(previous) if previous else None
+    )
+
+
+def _cancelled(meeting_id: int, data: dict) -> None:
+    emails.meeting_cancelled(meeting_id)
+
+
+# Event kind -> what follows it, given the event's meeting and data. Kinds without an
+# entry have no side effect yet.
+HANDLERS: dict[str, Callable[[int, dict], None]] = {
+    "meeting_created": _meeting_created,
+    "moved": _moved,
+    "cancelled": _cancelled,
+}
+
+
+def event_recorded(event: BookingEvent) -> None:
+    """Called by the services for each event they record, inside their transaction."""
+    handler = HANDLERS.get(event.kind)
+    # Every handled kind is about a meeting; an event without one has nothing to send.
+    if handler is not None and event.meeting_id is not None:
+        transaction.on_commit(partial(handler, event.meeting_id, event.data))
+
+
+def send_lost_links(email: str, *, language: str) -> int:
+    """Not a booking event, but a mail all the same: sent from here, like every other."""
+    return emails.lost_links(email, language=language)

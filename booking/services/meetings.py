@@ -1,0 +1,307 @@
+"""Meeting transitions: create on a Booked slot, move (reschedule), cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from booking.actors import Actor
+from booking.errors import (
+    BookingError,
+    HoldExpired,
+    InvalidRequest,
+    InvalidState,
+    NotFound,
+    SlotUnavailable,
+    TooLate,
+)
+from booking.models import (
+    ANSWER_MAX_LENGTH,
+    BookedBy,
+    BookingEventKind,
+    Customer,
+    Meeting,
+    MeetingAnswer,
+    MeetingStatus,
+    TimeSlot,
+    TimeSlotStatus,
+)
+from booking.search import minutes_text, offered_slot, topic_allows_category
+from booking.services.events import record_event
+from booking.services.time_slots import book_locked, locked_slot
+from config_data.models import CustomerCategory, MeetingTopic, MeetingType, Room
+
+
+def meeting_slot_ready(slot: TimeSlot, *, now: datetime) -> None:
+    """The slot's state allows a meeting: Booked, not released for waiting too long,
+    and none on it yet (409 otherwise).
+
+    Checked before anything about the meeting itself; meeting_create repeats it under lock.
+    """
+    if slot.status != TimeSlotStatus.BOOKED:
+        raise InvalidState("slot_not_booked", field="time_slot")
+    if slot.is_stale(now):
+        raise HoldExpired("booked_slot_released", field="time_slot")
+    if Meeting.objects.filter(time_slot=slot).exists():
+        raise InvalidState("slot_has_meeting", field="time_slot")
+
+
+def _check_meeting_fits_slot(
+    slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str, room: Room | None
+) -> None:
+    """A meeting is what its slot was held for: the topic, its length and meeting type,
+    a type the slot's employee offers, the slot's room. Each mismatch names its field."""
+    if slot.topic_id is not None and slot.topic_id != topic.pk:
+        held = MeetingTopic.objects.filter(pk=slot.topic_id).values_list("name", flat=True).first()
+        raise InvalidRequest("held_for_other_theme", field="topic", held=held, theme=topic.name)
+    length = slot.end - slot.start
+    if length != timedelta(minutes=topic.duration):
+        raise InvalidRequest(
+            "theme_length_mismatch",
+            field="topic",
+            theme=topic.name,
+            theme_length=minutes_text(timedelta(minutes=topic.duration)),
+            slot_length=minutes_text(length),
+        )
+    if meeting_type not in topic.meeting_types:
+        raise InvalidRequest(
+            "topic_meeting_type", field="meeting_type", topic=topic, meeting_type=meeting_type
+        )
+    if slot.meeting_type and slot.meeting_type != meeting_type:
+        raise InvalidRequest(
+            "held_for_other_type",
+            field="meeting_type",
+            held=slot.meeting_type,
+            meeting_type=meeting_type,
+        )
+    if slot.employee_id is not None:
+        # One row, not every employee of the topic: the check must not grow with the staff.
+        employee = topic.employees.filter(pk=slot.employee_id).first()
+        if employee is None:
+            raise InvalidRequest("employee_lacks_topic", field="employee", topic=topic)
+        if meeting_type not in employee.meeting_types:
+            raise InvalidRequest(
+                "employee_lacks_type",
+                field="meeting_type",
+                employee=employee,
+                meeting_type=meeting_type,
+            )
+    elif meeting_type != MeetingType.PHYSICAL:
+        raise InvalidRequest("room_slot_physical_only", field="meeting_type")
+    if room is not None:
+        if slot.room_id is not None and room.pk != slot.room_id:
+            raise InvalidRequest("room_not_the_slots", field="room")
+        if meeting_type != MeetingType.PHYSICAL:
+            raise InvalidRequest("room_takes_physical_only", field="room")
+
+
+def _take_slot_for_topic(
+    slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str, room: Room | None, now: datetime
+) -> None:
+    """A slot held without a theme (or without a room) becomes the topic's.
+
+    The engine re-checks exactly this time as if it had been reserved with the theme
+    (grid, notice, horizon, buffers, a free room), ignoring the slot itself; then the
+    slot takes the topic, its buffers and the room. The exclusion constraints
+    (PostgreSQL) or the write lock (SQLite) keep the widened slot from overlapping another.
+    """
+    if topic.capacity > 1:
+        raise InvalidRequest("group_theme_needs_hold", field="topic", theme=topic.name)
+    try:
+        offered = offered_slot(
+            start=slot.start,
+            end=slot.end,
+            employee_id=slot.employee_id,
+            room_id=room.pk if room is not None else slot.room_id,
+            topic=topic,
+            meeting_type=meeting_type,
+            now=now,
+            ignore_session_key=slot.session_key,
+        )
+    except SlotUnavailable as exc:
+        raise SlotUnavailable(
+            "slot_does_not_fit_theme", field="time_slot", theme=topic.name, reason=exc
+        ) from None
+    slot.topic = topic
+    slot.room_id = offered.room_id
+    slot.meeting_type = meeting_type
+    slot.blocked_start = slot.start - timedelta(minutes=topic.buffer_before)
+    slot.blocked_end = slot.end + timedelta(minutes=topic.buffer_after)
+    fields = ["topic", "room", "meeting_type", "blocked_start", "blocked_end", "updated_at"]
+    try:
+        with transaction.atomic():
+            slot.save(update_fields=fields)
+    except IntegrityError:
+        raise SlotUnavailable("slot_taken", field="time_slot") from None
+
+
+def _checked_answers(topic: MeetingTopic, answers: Mapping[int, str] | None) -> tuple[list, dict]:
+    given = {k: (v or "").strip() for k, v in (answers or {}).items()}
+    questions = list(topic.information_questions.all())
+    known = {q.pk for q in questions}
+    for question_id in given:
+        if question_id not in known:
+            raise InvalidRequest("unknown_question", field=f"answers.{question_id}")
+    for question in questions:
+        if question.required and not given.get(question.pk):
+            raise InvalidRequest(
+                "answer_required", field=f"answers.{question.pk}", question=question.text
+            )
+        if len(given.get(question.pk, "")) > ANSWER_MAX_LENGTH:
+            raise InvalidRequest(
+                "answer_too_long", field=f"answers.{question.pk}", limit=ANSWER_MAX_LENGTH
+            )
+    return questions, given
+
+
+@transaction.atomic
+def meeting_create(  # noqa: PLR0913 - a meeting's own fields, each optional but the first
+    *,
+    actor: Actor,
+    time_slot_id: int,
+    topic: MeetingTopic,
+    customer: Customer,
+    meeting_type: str,
+    customer_category: CustomerCategory | None = None,
+    room: Room | None = None,
+    description: str = "",
+    answers: Mapping[int, str] | None = None,
+    booked_by: str = BookedBy.CUSTOMER,
+    language: str = "en",
+    now: datetime | None = None,
+) -> Meeting:
+    """A meeting on a Booked slot of the actor's, fitting what the slot was held for.
+
+    `room` is for a slot held without one (e.g. the API's theme-less reserve body): an
+    in-person meeting then takes that room, if it is free.
+    """
+    now = now or timezone.now()
+    slot = locked_slot(time_slot_id, actor=actor)
+    meeting_slot_ready(slot, now=now)
+    _check_meeting_fits_slot(slot, topic=topic, meeting_type=meeting_type, room=room)
+    if slot.topic_id is None or (room is not None and slot.room_id is None):
+        _take_slot_for_topic(slot, topic=topic, meeting_type=meeting_type, room=room, now=now)
+    if meeting_type == MeetingType.PHYSICAL and topic.requires_room and slot.room_id is None:
+        raise InvalidRequest("room_required", field="room")
+    if not topic_allows_category(topic, customer_category.pk if customer_category else None):
+        raise InvalidRequest("category_excluded", field="customer_category")
+    if booked_by not in BookedBy.values:
+        raise InvalidRequest("unknown_value", field="booked_by", value=booked_by)
+    questions, given = _checked_answers(topic, answers)
+
+    meeting = Meeting(
+        time_slot=slot,
+        topic=topic,
+        customer_category=customer_category,
+        meeting_type=meeting_type,
+        customer=customer,
+        description=description,
+        booked_by=booked_by,
+        owner=actor.holder,
+        language=language,
+    )
+    # The slot (locked above), topic, customer and category are objects in hand: their
+    # existence needs no query each; the foreign keys still guard them.
+    meeting.full_clean(
+        exclude=["time_slot", "topic", "customer", "customer_category"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    meeting.save()
+    # With its meeting the slot is booked for good: no longer waiting, never expiring.
+    slot.expires_at = None
+    slot.save(update_fields=["expires_at", "updated_at"])
+    MeetingAnswer.objects.bulk_create(
+        MeetingAnswer(meeting=meeting, question=q, question_text=q.text, answer=given.get(q.pk, ""))
+        for q in questions
+        if given.get(q.pk)
+    )
+    record_event(BookingEventKind.MEETING_CREATED, actor=actor, now=now, meeting=meeting)
+    return meeting
+
+
+def _locked_meeting(meeting_id: int) -> Meeting:
+    try:
+        return (
+            Meeting.objects.select_for_update()
+            .select_related("topic", "time_slot")
+            .get(pk=meeting_id)
+        )
+    except Meeting.DoesNotExist:
+        raise NotFound("meeting_not_found", field="meeting") from None
+
+
+def change_refusal(meeting: Meeting, *, now: datetime) -> BookingError | None:
+    """Why a customer may no longer change the meeting online (the error a change raises),
+    or None. The pages show the same message before the customer even tries."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        return InvalidState("meeting_was_cancelled", field="meeting")
+    if meeting.changes_closed(now):
+        return TooLate("too_late", field="meeting", hours=meeting.topic.change_cutoff)
+    return None
+
+
+def check_change_allowed(meeting: Meeting, *, actor: Actor, now: datetime) -> None:
+    """Customers change their meetings online only until the topic's cut-off; API clients
+    and staff are not held to it."""
+    if actor.held_to_cutoff and meeting.changes_closed(now):
+        raise TooLate("too_late", field="meeting", hours=meeting.topic.change_cutoff)
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: Actor, meeting_id: int, now: datetime | None = None) -> Meeting:
+    """Cancel the meeting and free its time. Cancelling twice changes nothing."""
+    now = now or timezone.now()
+    meeting = _locked_meeting(meeting_id)
+    if meeting.status == MeetingStatus.CANCELLED:
+        return meeting
+    check_change_allowed(meeting, actor=actor, now=now)
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_at = now
+    meeting.ical_sequence += 1
+    meeting.save(update_fields=["status", "cancelled_at", "ical_sequence", "updated_at"])
+    TimeSlot.objects.filter(pk=meeting.time_slot_id).update(
+        status=TimeSlotStatus.CANCELLED, updated_at=now
+    )
+    record_event(BookingEventKind.CANCELLED, actor=actor, now=now, meeting=meeting)
+    return meeting
+
+
+@transaction.atomic
+def meeting_reschedule(
+    *, actor: Actor, meeting_id: int, new_time_slot_id: int, now: datetime | None = None
+) -> Meeting:
+    """Move the meeting to a slot the actor holds: the new time is booked first, then the
+    old one freed, in one transaction, so the customer never ends up with neither.
+    """
+    now = now or timezone.now()
+    meeting = _locked_meeting(meeting_id)
+    if meeting.status != MeetingStatus.CONFIRMED:
+        raise InvalidState("meeting_cancelled", field="meeting")
+    check_change_allowed(meeting, actor=actor, now=now)
+    new_slot = locked_slot(new_time_slot_id, actor=actor)
+    book_locked(new_slot, actor=actor, now=now)
+    if new_slot.pk == meeting.time_slot_id:
+        return meeting
+    if Meeting.objects.filter(time_slot=new_slot).exists():
+        raise InvalidState("slot_has_meeting", field="time_slot")
+    if new_slot.topic_id not in (None, meeting.topic_id):
+        raise InvalidRequest("held_for_other_topic", field="time_slot")
+    old_slot_id, previous_start = meeting.time_slot_id, meeting.time_slot.start
+    meeting.time_slot = new_slot
+    meeting.ical_sequence += 1
+    meeting.save(update_fields=["time_slot", "ical_sequence", "updated_at"])
+    new_slot.expires_at = None  # it has its meeting now: booked for good
+    new_slot.save(update_fields=["expires_at", "updated_at"])
+    TimeSlot.objects.filter(pk=old_slot_id).update(status=TimeSlotStatus.CANCELLED, updated_at=now)
+    record_event(
+        BookingEventKind.MOVED,
+        actor=actor,
+        now=now,
+        meeting=meeting,
+        data={"previous_time_slot": old_slot_id, "previous_start": previous_start.isoformat()},
+    )
+    return meeting

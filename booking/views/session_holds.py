@@ -1,0 +1,64 @@
+"""The holds of this browser, recorded in its session (slot id -> the choices made).
+
+The session is server-side and survives signing in, so this record, not the holder
+string alone, decides whether a held time belongs to the browser asking for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from django.http import HttpRequest
+
+SESSION_HOLDS = "bookme_holds"
+SESSION_DRAFT = "bookme_details_draft"
+# Old entries are dropped beyond this many, so a session never grows without bound.
+MAX_REMEMBERED_HOLDS = 10
+
+
+def holder_for(request: HttpRequest) -> str:
+    """The holder string of this browser: its user when signed in, else its session."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    if request.session.session_key is None:
+        request.session.save()
+    return f"session:{request.session.session_key}"
+
+
+@dataclass(frozen=True)
+class HoldInfo:
+    """What the customer chose when holding a time; needed again to create the meeting."""
+
+    slot_id: int
+    meeting_type: str
+    category_id: int | None = None
+    location_id: int | None = None
+    employee_choice: str = "any"  # "any" or an employee id, to show the picker again
+    reschedule: str = ""  # the reference of the meeting being moved, if any
+    done: str = ""  # the meeting's reference once booked: a repeated submit goes there
+
+
+def remember_hold(request: HttpRequest, info: HoldInfo) -> None:
+    holds: dict[str, dict] = dict(request.session.get(SESSION_HOLDS, {}))
+    holds[str(info.slot_id)] = asdict(info)
+    while len(holds) > MAX_REMEMBERED_HOLDS:
+        holds.pop(next(iter(holds)))
+    request.session[SESSION_HOLDS] = holds
+
+
+def mark_done(request: HttpRequest, slot_id: int, reference: str) -> None:
+    """Remember that this hold became (or moved) a meeting, for a repeated submit."""
+    info = hold_info(request, slot_id)
+    if info is not None:
+        remember_hold(request, replace(info, done=reference))
+
+
+def forget_hold(request: HttpRequest, slot_id: int) -> None:
+    holds: dict[str, dict] = dict(request.session.get(SESSION_HOLDS, {}))
+    if holds.pop(str(slot_id), None) is not None:
+        request.session[SESSION_HOLDS] = holds
+
+
+def hold_info(request: HttpRequest, slot_id: int) -> HoldInfo | None:
+    data = request.session.get(SESSION_HOLDS, {}).get(str(slot_id))
+    return HoldInfo(**data) if data else None
