@@ -101,6 +101,15 @@ class Actor:
         return None
 
     @property
+    def max_meetings_without_email(self) -> int | None:
+        """How many upcoming meetings may have a customer without an email. Such a meeting
+        (an API client's customerId alone) books its slot for good and tells nobody, so
+        without a cap a client could fill the calendar; the website always asks for one."""
+        if self.kind == ActorKind.API_CLIENT:
+            return settings.BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL
+        return None
+
+    @property
     def held_to_cutoff(self) -> bool:
         """Customers change their meetings online only until the topic's cut-off; API clients
         and staff act for the organisation and are not held to it."""

@@ -327,7 +327,7 @@ def _best_room(
 
 # One flat pass per candidate start is the engine's hot loop (docs/performance.md): the
 # hoisting below beats splitting it into smaller functions.
-def available_slots(  # noqa: C901
+def available_slots(  # noqa: C901 - the benchmarked hot loop, kept flat on purpose
     *,
     rules: SlotRules,
     start: datetime,

@@ -8,17 +8,24 @@ nothing, and a failing mail server cannot undo a committed one.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 
 from booking import emails
 
 if TYPE_CHECKING:
     from booking.models import BookingEvent
+
+logger = logging.getLogger(__name__)
+
+BACKGROUND_THREAD_NAME = "bookme-background"
 
 
 def _meeting_created(meeting_id: int, data: dict) -> None:
@@ -53,6 +60,32 @@ def event_recorded(event: BookingEvent) -> None:
         transaction.on_commit(partial(handler, event.meeting_id, event.data))
 
 
-def send_lost_links(email: str, *, language: str) -> int:
-    """Not a booking event, but a mail all the same: sent from here, like every other."""
-    return emails.lost_links(email, language=language)
+def send_lost_links(email: str, *, language: str) -> None:
+    """Look the address up and mail its links, outside the request (run_in_background):
+    the answer's timing must not tell whether the address is known."""
+    run_in_background(emails.lost_links, email, language=language)
+
+
+def run_in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run `fn` outside the request-response cycle, in a daemon thread.
+
+    A stopgap until the task queue of the next issue replaces it: nothing is retried, and
+    work still running when the process stops is lost. BOOKME_BACKGROUND_SYNC runs `fn` at
+    once in this thread instead, so tests stay deterministic.
+    """
+    if settings.BOOKME_BACKGROUND_SYNC:
+        _run(fn, args, kwargs)
+        return
+    threading.Thread(
+        target=_run, args=(fn, args, kwargs), name=BACKGROUND_THREAD_NAME, daemon=True
+    ).start()
+
+
+def _run(fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    try:
+        fn(*args, **kwargs)
+    except Exception:
+        logger.exception("Background work %s failed", getattr(fn, "__name__", fn))
+    finally:
+        if threading.current_thread().name == BACKGROUND_THREAD_NAME:
+            connections.close_all()  # the thread's own connections, opened by fn

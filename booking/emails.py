@@ -157,7 +157,7 @@ def _context(meeting: Meeting, extra: dict[str, Any]) -> dict[str, Any]:
 
 def _render(template: str, context: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
     with timezone.override(zone):
-        text = render_to_string(template, context)
+        text: str = render_to_string(template, context)
     # Template tags leave blank lines and trailing spaces behind; plain text wants neither.
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
     return re.sub(r"\n{3,}", "\n\n", text) + "\n"

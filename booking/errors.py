@@ -123,6 +123,10 @@ MESSAGES: dict[str, Promise] = {
         "You can have at most %(count)s booked time slots without a meeting. "
         "Create their meetings or cancel one first."
     ),
+    "meeting_without_email_limit": _(
+        "You can have at most %(count)s upcoming meetings for customers without an email "
+        "address. Send the customer's details, or cancel one first."
+    ),
 }
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import ANSWER_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, Customer
@@ -64,18 +66,36 @@ class OptionsForm(forms.Form):
         self.topic = topic
         self.employees = {e.pk: e for e in employees}
         types = offered_types(topic, employees)
-        self.fields["type"].choices = [(t, MeetingType(t).label) for t in types]
+        self.type_field.choices = [(t, MeetingType(t).label) for t in types]
         if types and "type" not in self.initial:
             self.initial["type"] = types[0]
         physical_locations = {e.location_id for e in employees if e.physical}
-        self.fields["location"].queryset = Location.objects.filter(pk__in=physical_locations)
+        self.location_field.queryset = Location.objects.filter(pk__in=physical_locations)
         if MeetingType.PHYSICAL not in types:
             del self.fields["location"]
-        self.fields["employee"].choices = [(ANY_EMPLOYEE, _("Any available employee"))] + [
+        employee_field = cast(forms.ChoiceField, self.fields["employee"])
+        employee_field.choices = [(ANY_EMPLOYEE, _("Any available employee"))] + [
             (str(e.pk), self._employee_label(e, many_locations=len(physical_locations) > 1))
             for e in employees
         ]
         self.initial.setdefault("employee", ANY_EMPLOYEE)
+
+    # self.fields holds copies of the declared fields, typed only as Field.
+    @property
+    def type_field(self) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields["type"])
+
+    @property
+    def location_field(self) -> forms.ModelChoiceField:
+        """Only while the topic allows in-person meetings (KeyError otherwise)."""
+        return cast(forms.ModelChoiceField, self.fields["location"])
+
+    @property
+    def branches(self) -> QuerySet[Location]:
+        """The branches offered for an in-person meeting, in the order the select shows."""
+        branches = self.location_field.queryset
+        assert branches is not None  # always set in __init__
+        return branches
 
     @staticmethod
     def _employee_label(employee: Employee, *, many_locations: bool) -> str:
@@ -86,8 +106,9 @@ class OptionsForm(forms.Form):
             parts.append(employee.location.name)
         return ", ".join(parts)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         meeting_type = data.get("type")
         if meeting_type is None:
             return data
@@ -95,7 +116,7 @@ class OptionsForm(forms.Form):
         if meeting_type != MeetingType.PHYSICAL:
             data["location"] = location = None
         elif location is None:
-            choices = list(self.fields["location"].queryset)
+            choices = list(self.branches)
             if len(choices) == 1:
                 data["location"] = location = choices[0]
             else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -104,24 +104,92 @@ class _Loaded:
     sessions: list[engine.GroupSession]
 
 
+# Employee or location id -> weekday -> local (start, end) times.
+_WeeklyHours = dict[int, dict[int, list[tuple[time, time]]]]
+# A group session's seats while loading: [employee_id, room_id, start, end, seats taken].
+_Seats = dict[str, list]
+
+
+@dataclass
+class _Busy:
+    by_employee: dict[int, list[engine.Busy]]
+    by_room: dict[int, list[engine.Busy]]
+    seats: _Seats
+
+
 def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loaded:
-    topic = search.topic
+    """Everything the engine needs for one search: one query per table."""
     margin = rules.duration + rules.buffer_before + rules.buffer_after + timedelta(days=1)
     window_start, window_end = search.start - margin, search.end + margin
-    # Busy time matters only where it can meet a candidate [t, t + duration) with its
-    # buffers, t in [start, end): a narrower window than the calendars' day margins.
-    busy_start = search.start - rules.buffer_before
-    busy_end = search.end + rules.duration + rules.buffer_after
 
-    employees: list[Employee] = []
-    if search.require_employee:
-        employee_qs = (topic.employees if topic else Employee.objects).bookable()
-        if search.employee_ids is not None:
-            employee_qs = employee_qs.filter(pk__in=search.employee_ids)
-        if search.location_id is not None:
-            employee_qs = employee_qs.filter(location_id=search.location_id)
-        employees = list(employee_qs.select_related("location").order_by("pk"))
+    employees = _employees(search)
+    rooms = _rooms(search, rules, employees)
+    employee_ids = [e.pk for e in employees]
+    room_ids = [r.pk for r in rooms]
+    location_ids = {e.location_id for e in employees} | {r.location_id for r in rooms}
 
+    weekly = _working_hours(employee_ids)
+    absences = _absences(employee_ids, window_start, window_end)
+    calendars = _calendars(employees, rooms, window_start, window_end, location_ids)
+    busy = _busy(search, rules, employee_ids, room_ids, now=now)
+    employee_wanted = set(employee_ids)
+    return _Loaded(
+        employees=[
+            engine.EmployeeAvailability(
+                id=e.pk,
+                zone=ZoneInfo(e.effective_timezone),
+                weekly={day: list(v) for day, v in weekly[e.pk].items()},
+                location=calendars[e.location_id, e.location.timezone],
+                meeting_types=e.meeting_types,
+                absences=absences[e.pk],
+                busy=busy.by_employee[e.pk],
+            )
+            for e in employees
+        ],
+        rooms=[
+            engine.RoomAvailability(
+                id=r.pk,
+                location=calendars[r.location_id, r.effective_timezone],
+                capacity=r.capacity,
+                busy=busy.by_room[r.pk],
+            )
+            for r in rooms
+        ],
+        sessions=[
+            engine.GroupSession(
+                start=start,
+                end=end,
+                employee_id=employee_id,
+                room_id=room_id,
+                seats_taken=taken,
+                meeting_types=rules.meeting_types,
+            )
+            for employee_id, room_id, start, end, taken in busy.seats.values()
+            if employee_id is None or employee_id in employee_wanted
+        ],
+    )
+
+
+def _employees(search: SlotSearch) -> list[Employee]:
+    if not search.require_employee:
+        return []
+    topic = search.topic
+    employee_qs = (topic.employees if topic else Employee.objects).bookable()
+    if search.employee_ids is not None:
+        employee_qs = employee_qs.filter(pk__in=search.employee_ids)
+    if search.location_id is not None:
+        employee_qs = employee_qs.filter(location_id=search.location_id)
+    return list(employee_qs.select_related("location").order_by("pk"))
+
+
+def _rooms(search: SlotSearch, rules: engine.SlotRules, employees: list[Employee]) -> list[Room]:
+    # Rooms matter only for in-person meetings (or room-only slots): an online search skips them.
+    in_person = engine.PHYSICAL in rules.meeting_types
+    needs_rooms = (
+        in_person and (rules.require_room or rules.room_for_physical)
+    ) or not search.require_employee
+    if not needs_rooms:
+        return []
     room_qs = Room.objects.filter(active=True).select_related("location")
     if search.room_ids is not None:
         room_qs = room_qs.filter(pk__in=search.room_ids)
@@ -129,25 +197,23 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
         room_qs = room_qs.filter(location_id__in={e.location_id for e in employees})
     elif search.location_id is not None:
         room_qs = room_qs.filter(location_id=search.location_id)
-    # Rooms matter only for in-person meetings (or room-only slots): an online search skips them.
-    in_person = engine.PHYSICAL in rules.meeting_types
-    needs_rooms = (
-        in_person and (rules.require_room or rules.room_for_physical)
-    ) or not search.require_employee
-    rooms: list[Room] = list(room_qs.order_by("pk")) if needs_rooms else []
+    return list(room_qs.order_by("pk"))
 
-    location_ids = {e.location_id for e in employees} | {r.location_id for r in rooms}
-    employee_ids = [e.pk for e in employees]
-    room_ids = [r.pk for r in rooms]
 
-    weekly: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+def _working_hours(employee_ids: list[int]) -> _WeeklyHours:
+    weekly: _WeeklyHours = defaultdict(lambda: defaultdict(list))
     for employee_id, weekday, start, end in (
         WorkingHours.objects.filter(employee_id__in=employee_ids)
         .values_list("employee_id", "weekday", "start", "end")
         .order_by()
     ):
         weekly[employee_id][weekday].append((start, end))
+    return weekly
 
+
+def _absences(
+    employee_ids: list[int], window_start: datetime, window_end: datetime
+) -> dict[int, list[engine.Span]]:
     absences: dict[int, list[engine.Span]] = defaultdict(list)
     for employee_id, start, end in (
         Absence.objects.filter(
@@ -157,8 +223,22 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
         .order_by()
     ):
         absences[employee_id].append((start, end))
+    return absences
 
-    opening: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+
+def _calendars(
+    employees: list[Employee],
+    rooms: list[Room],
+    window_start: datetime,
+    window_end: datetime,
+    location_ids: set[int],
+) -> dict[tuple[int, str], engine.LocationCalendar]:
+    """A location's opening hours and closed days, read in its zone.
+
+    A room that sets a zone of its own keeps its location's hours in that zone (the doors
+    open at 8 where the room is), so calendars are per location and zone.
+    """
+    opening: _WeeklyHours = defaultdict(lambda: defaultdict(list))
     for location_id, weekday, opens, closes in (
         OpeningHours.objects.filter(location_id__in=location_ids)
         .values_list("location_id", "weekday", "opens", "closes")
@@ -178,45 +258,7 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
     ):
         closed[location_id].add(day)
 
-    busy_by_employee: dict[int, list[engine.Busy]] = defaultdict(list)
-    busy_by_room: dict[int, list[engine.Busy]] = defaultdict(list)
-    seats: dict[str, list] = {}
-    # Only a group topic needs the sessions' own times; fewer columns load faster.
-    group_topic = topic is not None and topic.capacity > 1
-    columns = ["status", "expires_at_text", "employee_id", "room_id"]
-    columns += ["blocked_start_text", "blocked_end_text", "session_key"]
-    # Whether a slot is active is decided below, not in SQL: with a status condition,
-    # SQLite (no statistics) walks the status index over every booking ever made
-    # instead of the employee and room indexes over the window.
-    busy_rows = (
-        TimeSlot.objects.overlapping(busy_start, busy_end)
-        .for_resources(employee_ids=employee_ids, room_ids=room_ids)
-        .annotate(
-            blocked_start_text=Cast("blocked_start", CharField()),
-            blocked_end_text=Cast("blocked_end", CharField()),
-            expires_at_text=Cast("expires_at", CharField()),
-        )
-        .values_list(*columns, *(["topic_id", "start", "end"] if group_topic else []))
-        .order_by()
-    )
-    for row in busy_rows:
-        status, expires_at, employee_id, room_id, b_start, b_end, key = row[:7]
-        if not occupies(status, expires_at, now):
-            continue
-        if search.ignore_session_key and key == search.ignore_session_key:
-            continue
-        busy = engine.Busy(instant(b_start), instant(b_end), key)
-        if employee_id is not None:
-            busy_by_employee[employee_id].append(busy)
-        if room_id is not None:
-            busy_by_room[room_id].append(busy)
-        if group_topic and row[7] == topic.pk and is_group_session(key):
-            seats.setdefault(key, [employee_id, room_id, row[8], row[9], 0])[4] += 1
-
-    # A location's opening hours and closed days are read in its zone; a room that sets a
-    # zone of its own keeps its location's hours in that zone (the doors open at 8 where the
-    # room is), so calendars are per location and zone.
-    calendars = {
+    return {
         (location_id, zone_name): engine.LocationCalendar(
             id=location_id,
             zone=ZoneInfo(zone_name),
@@ -230,42 +272,57 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
             *((r.location_id, r.effective_timezone) for r in rooms),
         }
     }
-    employee_wanted = set(employee_ids)
-    return _Loaded(
-        employees=[
-            engine.EmployeeAvailability(
-                id=e.pk,
-                zone=ZoneInfo(e.effective_timezone),
-                weekly={day: list(v) for day, v in weekly[e.pk].items()},
-                location=calendars[e.location_id, e.location.timezone],
-                meeting_types=e.meeting_types,
-                absences=absences[e.pk],
-                busy=busy_by_employee[e.pk],
-            )
-            for e in employees
-        ],
-        rooms=[
-            engine.RoomAvailability(
-                id=r.pk,
-                location=calendars[r.location_id, r.effective_timezone],
-                capacity=r.capacity,
-                busy=busy_by_room[r.pk],
-            )
-            for r in rooms
-        ],
-        sessions=[
-            engine.GroupSession(
-                start=start,
-                end=end,
-                employee_id=employee_id,
-                room_id=room_id,
-                seats_taken=taken,
-                meeting_types=rules.meeting_types,
-            )
-            for employee_id, room_id, start, end, taken in seats.values()
-            if employee_id is None or employee_id in employee_wanted
-        ],
+
+
+def _busy(
+    search: SlotSearch,
+    rules: engine.SlotRules,
+    employee_ids: list[int],
+    room_ids: list[int],
+    *,
+    now: datetime,
+) -> _Busy:
+    """The occupying slots of these resources, and a group topic's sessions with their seats."""
+    # Busy time matters only where it can meet a candidate [t, t + duration) with its
+    # buffers, t in [start, end): a narrower window than the calendars' day margins.
+    busy_start = search.start - rules.buffer_before
+    busy_end = search.end + rules.duration + rules.buffer_after
+    busy = _Busy(by_employee=defaultdict(list), by_room=defaultdict(list), seats={})
+    # Only a group topic needs the sessions' own times; fewer columns load faster.
+    topic = search.topic
+    group_topic_id = topic.pk if topic is not None and topic.capacity > 1 else None
+    columns = ["status", "expires_at_text", "employee_id", "room_id"]
+    columns += ["blocked_start_text", "blocked_end_text", "session_key"]
+    if group_topic_id is not None:
+        columns += ["topic_id", "start", "end"]
+    # Whether a slot is active is decided below, not in SQL: with a status condition,
+    # SQLite (no statistics) walks the status index over every booking ever made
+    # instead of the employee and room indexes over the window.
+    busy_rows = (
+        TimeSlot.objects.overlapping(busy_start, busy_end)
+        .for_resources(employee_ids=employee_ids, room_ids=room_ids)
+        .annotate(
+            blocked_start_text=Cast("blocked_start", CharField()),
+            blocked_end_text=Cast("blocked_end", CharField()),
+            expires_at_text=Cast("expires_at", CharField()),
+        )
+        .values_list(*columns)
+        .order_by()
     )
+    for row in busy_rows:
+        status, expires_at, employee_id, room_id, b_start, b_end, key = row[:7]
+        if not occupies(status, expires_at, now):
+            continue
+        if search.ignore_session_key and key == search.ignore_session_key:
+            continue
+        slot_busy = engine.Busy(instant(b_start), instant(b_end), key)
+        if employee_id is not None:
+            busy.by_employee[employee_id].append(slot_busy)
+        if room_id is not None:
+            busy.by_room[room_id].append(slot_busy)
+        if group_topic_id is not None and row[7] == group_topic_id and is_group_session(key):
+            busy.seats.setdefault(key, [employee_id, room_id, row[8], row[9], 0])[4] += 1
+    return busy
 
 
 def instant(text: str) -> datetime:
@@ -324,23 +381,27 @@ def find_slots(search: SlotSearch, *, now: datetime) -> list[engine.Slot]:
     )
 
 
-def offered_slot(
-    *,
-    start: datetime,
-    end: datetime,
-    employee_id: int | None,
-    room_id: int | None,
-    topic: MeetingTopic | None,
-    meeting_type: str | None,
-    now: datetime,
-    ignore_session_key: str = "",
-) -> engine.Slot:
+@dataclass(frozen=True)
+class WantedSlot:
+    """Exactly one time asked for: when, with whom or where, and what for."""
+
+    start: datetime
+    end: datetime
+    employee_id: int | None
+    room_id: int | None
+    topic: MeetingTopic | None = None
+    meeting_type: str | None = None
+
+
+def offered_slot(wanted: WantedSlot, *, now: datetime, ignore_session_key: str = "") -> engine.Slot:
     """Re-check at write time that exactly this slot can be held; return it with its room.
 
     With a topic the slot must be one the search offers (on the step grid, notice,
     horizon, a room for an in-person meeting). Without one, as for the API's reserve
     body, the interval must lie in working hours and be free.
     """
+    start, end, topic, meeting_type = wanted.start, wanted.end, wanted.topic, wanted.meeting_type
+    employee_id, room_id = wanted.employee_id, wanted.room_id
     if end <= start:
         raise InvalidRequest("end_before_start", field="end")
     search = SlotSearch(

@@ -247,6 +247,10 @@ BOOKME_API_MAX_ACTIVE_HOLDS = env_int("BOOKME_API_MAX_ACTIVE_HOLDS", 20, minimum
 BOOKME_API_MAX_BOOKED_WITHOUT_MEETING = env_int(
     "BOOKME_API_MAX_BOOKED_WITHOUT_MEETING", 20, minimum=1
 )
+# ... upcoming meetings whose customer left no email (a meeting books its slot for good),
+BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL = env_int(
+    "BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL", 200, minimum=1
+)
 # ... and requests per window of so many seconds, whichever of its tokens it uses.
 BOOKME_API_RATE_LIMIT = env_int("BOOKME_API_RATE_LIMIT", 600, minimum=1)
 BOOKME_API_RATE_WINDOW = env_int("BOOKME_API_RATE_WINDOW_SECONDS", 60, minimum=1)
@@ -260,6 +264,9 @@ BOOKME_LOST_LINK_REQUESTS_PER_EMAIL = env_int("BOOKME_LOST_LINK_REQUESTS_PER_EMA
 BOOKME_LOST_LINK_REQUESTS_PER_ADDRESS = env_int(
     "BOOKME_LOST_LINK_REQUESTS_PER_ADDRESS", 10, minimum=1
 )
+# Work kept out of the request (booking.effects.run_in_background) runs in a daemon thread;
+# on: at once, in the request's thread (tests, for determinism).
+BOOKME_BACKGROUND_SYNC = env_bool("BOOKME_BACKGROUND_SYNC", False)
 
 # Named explicitly so that migrations pointing at API clients can resolve the swappable model.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

@@ -91,6 +91,8 @@ def _test_settings(settings) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "booking.api.client_secrets.ClientSecretHasher",
     ]
+    # Background work (booking.effects.run_in_background) runs at once: deterministic tests.
+    settings.BOOKME_BACKGROUND_SYNC = True
     # The manifest storage needs collectstatic; tests serve static files plainly.
     settings.STORAGES = {
         **settings.STORAGES,

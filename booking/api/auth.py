@@ -39,6 +39,12 @@ class ApiCaller:
         return f"client:{self.application_id}"
 
 
+class ApiRequest(HttpRequest):
+    """The request of an operation behind the bearer check, which sets `auth` to the caller."""
+
+    auth: ApiCaller
+
+
 def bearer_challenge(error: str = "", description: str = "", scope: str = "") -> str:
     params = {"realm": "bookme", "error": error, "error_description": description, "scope": scope}
     quoted = ", ".join(f'{key}="{value}"' for key, value in params.items() if value)

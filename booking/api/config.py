@@ -17,6 +17,7 @@ from booking.api.schemas import (
     MeetingTopicOut,
     RoomOut,
     TopicsQuery,
+    meeting_types_out,
 )
 from config_data.models import CustomerCategory, Employee, Location, MeetingTopic, Room
 
@@ -63,7 +64,7 @@ def meeting_topics(request: HttpRequest, query: Query[TopicsQuery]) -> list[Meet
             name=topic.name,
             description=topic.description,
             duration=topic.duration,
-            meeting_types=sorted(topic.meeting_types),
+            meeting_types=meeting_types_out(topic.meeting_types),
             customer_category_ids=[str(c.pk) for c in topic.customer_categories.all()],
             employee_ids=[str(e.pk) for e in topic.employees.all()],
             is_customer_bookable=topic.customer_bookable,
@@ -119,7 +120,7 @@ def employees(request: HttpRequest) -> list[EmployeeOut]:
             title=e.title,
             location=location_out(e.location),
             time_zone=e.effective_timezone,
-            meeting_types=sorted(e.meeting_types),
+            meeting_types=meeting_types_out(e.meeting_types),
             theme_ids=[str(t.pk) for t in e.topics.all()],
         )
         for e in rows

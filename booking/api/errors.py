@@ -242,6 +242,29 @@ def _error_response(
     return response
 
 
+def _validation_error(error: dict[str, Any]) -> tuple[str | None, str]:
+    """The parameter to blame and the message for the first of ninja's validation errors."""
+    parameter = _location_to_parameter(tuple(error.get("loc", ())))
+    message, kind = error.get("msg", "Invalid value."), error.get("type")
+    if parameter is not None:
+        return parameter, f"{parameter}: {message}"
+    if kind == "missing":
+        return None, "A JSON request body is required."
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return None, "The request body must be a JSON object."
+    if kind == "list_type":
+        return None, "The request body must be a JSON array (a JSON Patch document)."
+    return None, f"Invalid request body: {message}"
+
+
+def _http_error(exc: HttpError) -> tuple[str, str | None]:
+    """The message and code for ninja's own HttpError (its text, unless it is about JSON)."""
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        return "The request body is not valid JSON.", "invalid_json"
+    return message, None
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApiError)
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
@@ -251,19 +274,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        error = exc.errors[0]
-        parameter = _location_to_parameter(tuple(error.get("loc", ())))
-        message, kind = error.get("msg", "Invalid value."), error.get("type")
-        if parameter is not None:
-            message = f"{parameter}: {message}"
-        elif kind == "missing":
-            message = "A JSON request body is required."
-        elif kind in ("model_type", "model_attributes_type", "dict_type"):
-            message = "The request body must be a JSON object."
-        elif kind == "list_type":
-            message = "The request body must be a JSON array (a JSON Patch document)."
-        else:
-            message = f"Invalid request body: {message}"
+        parameter, message = _validation_error(exc.errors[0])
         return _error_response(api, request, 400, message, parameter)
 
     @api.exception_handler(AuthenticationError)
@@ -278,9 +289,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        message, code = str(exc), None
-        if exc.status_code == 400 and message.startswith("Cannot parse request body"):
-            message, code = "The request body is not valid JSON.", "invalid_json"
+        message, code = _http_error(exc)
         return _error_response(api, request, exc.status_code, message, code=code)
 
     @api.exception_handler(RequestDataTooBig)

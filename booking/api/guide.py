@@ -101,7 +101,10 @@ cancels it and frees the time.
 
 ## Errors
 
-Every error is JSON `{"message": "...", "parameter": "<the parameter at fault, or null>"}`:
+Every error is JSON `{"message": "...", "parameter": "<the parameter at fault, or null>",
+"code": "<what went wrong>"}`. The message is English prose for people; `code` is stable:
+branch on it (e.g. `slot_taken`, `hold_expired`, `rate_limited`; the `ErrorOut` schema lists
+them all).
 
 | Status | Meaning |
 | --- | --- |

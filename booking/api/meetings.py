@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Body, Path, Router, Status
 
 from booking import privacy, services
 from booking.actors import Actor
 from booking.api import lookups
-from booking.api.auth import ApiCaller, read, write
+from booking.api.auth import ApiCaller, ApiRequest, read, write
 from booking.api.docs import described, responses
 from booking.api.errors import ApiError, domain_errors
 from booking.api.schemas import (
     AnswerOut,
+    BookedByName,
     CustomerOut,
     IcalIn,
     Id,
     MeetingIn,
     MeetingOut,
+    MeetingStatusName,
+    MeetingTypeEnum,
     to_pk,
 )
 from booking.errors import InvalidRequest
@@ -50,18 +55,18 @@ def meeting_out(meeting: Meeting) -> MeetingOut:
     slot, customer = meeting.time_slot, meeting.customer
     return MeetingOut(
         id=str(meeting.pk),
-        status=meeting.status,
+        status=cast(MeetingStatusName, meeting.status),
         time_slot_id=str(slot.pk),
         start_date=slot.start,
         end_date=slot.end,
-        type=meeting.meeting_type,
+        type=MeetingTypeEnum(meeting.meeting_type),
         theme_id=str(meeting.topic_id),
         employee_id=None if slot.employee_id is None else str(slot.employee_id),
         room_id=None if slot.room_id is None else str(slot.room_id),
         customer_category_id=(
             None if meeting.customer_category_id is None else str(meeting.customer_category_id)
         ),
-        booked_by=meeting.booked_by,
+        booked_by=cast(BookedByName, meeting.booked_by),
         description=meeting.description,
         customer=CustomerOut(
             id=lookups.client_customer_id(customer),
@@ -130,7 +135,7 @@ def _customer(payload: MeetingIn, caller: ApiCaller) -> Customer:
     summary="Create a meeting on a Booked time slot",
 )
 @domain_errors("meeting")
-def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingOut]:
+def create_meeting(request: ApiRequest, payload: MeetingIn) -> Status[MeetingOut]:
     """The time slot must be yours and Booked (409 otherwise, e.g. still Reserved).
 
     The meeting must fit the slot (400 naming the field): the theme's duration is the
@@ -190,7 +195,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingOu
     openapi_extra=described(400, 404),
     summary="Get one of your meetings",
 )
-def get_meeting(request: HttpRequest, meeting_id: Id = MEETING_ID) -> MeetingOut:
+def get_meeting(request: ApiRequest, meeting_id: Id = MEETING_ID) -> MeetingOut:
     """A meeting you created, with its status (confirmed or cancelled)."""
     return meeting_out(lookups.own_meeting(request.auth.holder, meeting_id, parameter="meetingId"))
 
@@ -204,7 +209,7 @@ def get_meeting(request: HttpRequest, meeting_id: Id = MEETING_ID) -> MeetingOut
     summary="Cancel one of your meetings",
 )
 @domain_errors("meeting_id")
-def cancel_meeting(request: HttpRequest, meeting_id: Id = MEETING_ID) -> MeetingOut:
+def cancel_meeting(request: ApiRequest, meeting_id: Id = MEETING_ID) -> MeetingOut:
     """Cancels the meeting and frees its time; cancelling again changes nothing.
 
     The customer's online cut-off does not apply to API clients, which act for the
@@ -242,7 +247,7 @@ def cancel_meeting(request: HttpRequest, meeting_id: Id = MEETING_ID) -> Meeting
     summary="Download a meeting's invite (.ics)",
 )
 def meeting_ical(
-    request: HttpRequest,
+    request: ApiRequest,
     payload: Body[IcalIn | None] = None,
     meeting_id: Id = MEETING_ID,
 ) -> HttpResponse:

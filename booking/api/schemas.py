@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.db.models import Model
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -41,9 +43,12 @@ MAX_LIST_ITEMS = 100
 MAX_INSTANT_LENGTH = 40
 
 
-def stored_length(model: type, field: str) -> int:
+def stored_length(model: type[Model], field: str) -> int:
     """The max_length of the model field a value is stored in: the schema's maxLength."""
-    return model._meta.get_field(field).max_length
+    length = getattr(model._meta.get_field(field), "max_length", None)
+    if length is None:
+        raise TypeError(f"{model.__name__}.{field} has no max_length")
+    return length
 
 
 # A customerId is stored as "<application id>:<theirs>" in Customer.external_id.
@@ -54,6 +59,18 @@ class MeetingTypeEnum(StrEnum):
     physical = "physical"
     online = "online"
     phone = "phone"
+
+
+# The stored choices as the API names them (TimeSlotStatus, MeetingStatus, BookedBy; a test
+# keeps each equal to its model's values, so a stored value always converts).
+TimeSlotStatusName = Literal["Reserved", "Booked", "Cancelled", "Expired"]
+MeetingStatusName = Literal["confirmed", "cancelled"]
+BookedByName = Literal["customer", "employee"]
+
+
+def meeting_types_out(types: Iterable[str]) -> list[MeetingTypeEnum]:
+    """Stored meeting types as the API lists them, sorted."""
+    return sorted(MeetingTypeEnum(t) for t in types)
 
 
 def _int_to_str(value: Any) -> Any:
@@ -312,7 +329,7 @@ class ReserveIn(InSchema):
 
 class TimeSlotOut(OutSchema):
     id: str = Field(examples=["12345"])
-    status: Literal["Reserved", "Booked", "Cancelled", "Expired"]
+    status: TimeSlotStatusName
     start_date: Instant
     end_date: Instant
     employee_id: str | None
@@ -351,18 +368,20 @@ class CustomerIn(InSchema):
 
 
 class MeetingIn(InSchema):
-    booked_by: Literal["customer", "employee"] = "customer"
+    booked_by: BookedByName = "customer"
     customer_category_id: Id | None = None
     time_slot_id: Id = Field(description="A Booked time slot of yours.")
     type: MeetingTypeEnum
     theme_id: Id
     room_id: Id | None = Field(None, description="If given, must be the time slot's room.")
     employee_id: Id | None = Field(None, description="If given, must be the time slot's employee.")
-    customer_id: Text | None = Field(
+    # Without contact details the reference is the customer's name in emails and invites.
+    customer_id: Annotated[Text, AfterValidator(_single_line)] | None = Field(
         None,
         min_length=1,
         max_length=CUSTOMER_ID_MAX_LENGTH,
-        description="Your reference for the customer, kept per client; alone it is enough.",
+        description="Your reference for the customer, kept per client; alone it is enough. "
+        "One line: no line breaks or control characters.",
         examples=["67890"],
     )
     description: Text = Field("", max_length=DESCRIPTION_MAX_LENGTH)
@@ -391,7 +410,7 @@ class AnswerOut(OutSchema):
 
 class MeetingOut(OutSchema):
     id: str
-    status: Literal["confirmed", "cancelled"]
+    status: MeetingStatusName
     time_slot_id: str
     start_date: Instant
     end_date: Instant
@@ -400,7 +419,7 @@ class MeetingOut(OutSchema):
     employee_id: str | None
     room_id: str | None
     customer_category_id: str | None
-    booked_by: Literal["customer", "employee"]
+    booked_by: BookedByName
     description: str
     customer: CustomerOut
     answers: list[AnswerOut]

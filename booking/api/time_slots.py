@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Body, Path, Query, Router, Status
 
 from booking import services
 from booking.actors import Actor
 from booking.api import lookups
-from booking.api.auth import read, write
+from booking.api.auth import ApiRequest, read, write
 from booking.api.docs import described, responses
 from booking.api.errors import ApiError, domain_errors
 from booking.api.schemas import (
@@ -21,6 +21,8 @@ from booking.api.schemas import (
     PatchOperation,
     ReserveIn,
     TimeSlotOut,
+    TimeSlotStatusName,
+    meeting_types_out,
 )
 from booking.errors import InvalidRequest
 from booking.models import (
@@ -62,7 +64,7 @@ ONE_OPERATION = "A JSON Patch here holds exactly one operation (replace /status)
 def time_slot_out(slot: TimeSlot) -> TimeSlotOut:
     return TimeSlotOut(
         id=str(slot.pk),
-        status=slot.status,
+        status=cast(TimeSlotStatusName, slot.status),
         start_date=slot.start,
         end_date=slot.end,
         employee_id=None if slot.employee_id is None else str(slot.employee_id),
@@ -83,7 +85,7 @@ def time_slot_out(slot: TimeSlot) -> TimeSlotOut:
 )
 @domain_errors("search")
 def available_time_slots(
-    request: HttpRequest, query: Query[AvailableQuery]
+    request: ApiRequest, query: Query[AvailableQuery]
 ) -> list[AvailableSlotOut]:
     """Free times matching the filters, sorted by start, then employee.
 
@@ -128,7 +130,7 @@ def available_time_slots(
             end_date=slot.end,
             employee_id=None if slot.employee_id is None else str(slot.employee_id),
             room_id=None if slot.room_id is None else str(slot.room_id),
-            meeting_types=sorted(slot.meeting_types),
+            meeting_types=meeting_types_out(slot.meeting_types),
             seats_left=slot.seats_left,
         )
         for slot in find_slots(search, now=now)
@@ -153,7 +155,7 @@ def available_time_slots(
     summary="Reserve (hold) a time slot",
 )
 @domain_errors("reserve")
-def reserve_time_slot(request: HttpRequest, payload: ReserveIn) -> Status[TimeSlotOut]:
+def reserve_time_slot(request: ApiRequest, payload: ReserveIn) -> Status[TimeSlotOut]:
     """Hold the time for you for BOOKME_HOLD_MINUTES (15) minutes: book it before `expiresAt`.
 
     The time is re-checked now: taken or overlapping another booking gives 409.
@@ -214,7 +216,7 @@ def reserve_time_slot(request: HttpRequest, payload: ReserveIn) -> Status[TimeSl
     summary="Get one of your time slots",
 )
 @domain_errors("time_slot")
-def get_time_slot(request: HttpRequest, time_slot_id: Id = TIME_SLOT_ID) -> TimeSlotOut:
+def get_time_slot(request: ApiRequest, time_slot_id: Id = TIME_SLOT_ID) -> TimeSlotOut:
     """A time slot you reserved, with its current status."""
     return time_slot_out(
         lookups.own_time_slot(request.auth.holder, time_slot_id, parameter="timeSlotId")
@@ -241,7 +243,7 @@ def get_time_slot(request: HttpRequest, time_slot_id: Id = TIME_SLOT_ID) -> Time
 )
 @domain_errors("time_slot")
 def update_time_slot(
-    request: HttpRequest,
+    request: ApiRequest,
     operations: Body[list[PatchOperation]],
     time_slot_id: Id = TIME_SLOT_ID,
 ) -> TimeSlotOut:

@@ -35,7 +35,8 @@ def customer_upsert(
         lookup = Q(external_id=external_id)
     elif user_id is not None:
         lookup = Q(user_id=user_id)
-    for attempt in range(2):
+
+    def save() -> Customer:
         customer = Customer.objects.filter(lookup).first() if lookup is not None else None
         if customer is None:
             customer = Customer(external_id=external_id, user_id=user_id)
@@ -43,15 +44,16 @@ def customer_upsert(
         if phone:
             customer.phone = phone.strip()
         customer.full_clean(validate_constraints=False, validate_unique=False)
-        try:
-            with transaction.atomic():
-                customer.save()
-        except IntegrityError:
-            if lookup is None or attempt:
-                raise
-            continue  # the other request created it: update that one
+        with transaction.atomic():
+            customer.save()
         return customer
-    raise AssertionError("unreachable: the second attempt returns or raises")
+
+    try:
+        return save()
+    except IntegrityError:
+        if lookup is None:
+            raise
+        return save()  # the other request created it: this one updates that record
 
 
 def customer_for_reference(*, external_id: str) -> Customer:

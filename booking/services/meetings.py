@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from booking.actors import Actor
@@ -14,6 +15,7 @@ from booking.errors import (
     HoldExpired,
     InvalidRequest,
     InvalidState,
+    LimitReached,
     NotFound,
     SlotUnavailable,
     TooLate,
@@ -29,9 +31,15 @@ from booking.models import (
     TimeSlot,
     TimeSlotStatus,
 )
-from booking.search import minutes_text, offered_slot, topic_allows_category
+from booking.search import WantedSlot, minutes_text, offered_slot, topic_allows_category
 from booking.services.events import record_event
-from booking.services.time_slots import book_locked, locked_slot
+from booking.services.time_slots import (
+    book_locked,
+    expire_stale_holds,
+    is_deadlock,
+    lock_holder,
+    locked_slot,
+)
 from config_data.models import CustomerCategory, MeetingTopic, MeetingType, Room
 
 
@@ -54,6 +62,12 @@ def _check_meeting_fits_slot(
 ) -> None:
     """A meeting is what its slot was held for: the topic, its length and meeting type,
     a type the slot's employee offers, the slot's room. Each mismatch names its field."""
+    _check_topic_fits_slot(slot, topic=topic, meeting_type=meeting_type)
+    _check_people_and_room_fit_slot(slot, topic=topic, meeting_type=meeting_type, room=room)
+
+
+def _check_topic_fits_slot(slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str) -> None:
+    """The topic the slot was held for, its length, and a meeting type both allow."""
     if slot.topic_id is not None and slot.topic_id != topic.pk:
         held = MeetingTopic.objects.filter(pk=slot.topic_id).values_list("name", flat=True).first()
         raise InvalidRequest("held_for_other_theme", field="topic", held=held, theme=topic.name)
@@ -77,6 +91,13 @@ def _check_meeting_fits_slot(
             held=slot.meeting_type,
             meeting_type=meeting_type,
         )
+
+
+def _check_people_and_room_fit_slot(
+    slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str, room: Room | None
+) -> None:
+    """The slot's employee holds the topic and the meeting type; a room is the slot's own
+    and only for a meeting in person."""
     if slot.employee_id is not None:
         # One row, not every employee of the topic: the check must not grow with the staff.
         employee = topic.employees.filter(pk=slot.employee_id).first()
@@ -111,16 +132,15 @@ def _take_slot_for_topic(
     if topic.capacity > 1:
         raise InvalidRequest("group_theme_needs_hold", field="topic", theme=topic.name)
     try:
-        offered = offered_slot(
+        wanted = WantedSlot(
             start=slot.start,
             end=slot.end,
             employee_id=slot.employee_id,
             room_id=room.pk if room is not None else slot.room_id,
             topic=topic,
             meeting_type=meeting_type,
-            now=now,
-            ignore_session_key=slot.session_key,
         )
+        offered = offered_slot(wanted, now=now, ignore_session_key=slot.session_key)
     except SlotUnavailable as exc:
         raise SlotUnavailable(
             "slot_does_not_fit_theme", field="time_slot", theme=topic.name, reason=exc
@@ -133,9 +153,35 @@ def _take_slot_for_topic(
     fields = ["topic", "room", "meeting_type", "blocked_start", "blocked_end", "updated_at"]
     try:
         with transaction.atomic():
+            # The widened range and the added room may hold stale slots the engine saw as free.
+            expire_stale_holds(now=now, employee_id=slot.employee_id, room_id=slot.room_id)
             slot.save(update_fields=fields)
     except IntegrityError:
         raise SlotUnavailable("slot_taken", field="time_slot") from None
+    except OperationalError as exc:
+        if not is_deadlock(exc):  # lost a race on PostgreSQL, as in time_slot_reserve
+            raise
+        raise SlotUnavailable("slot_taken", field="time_slot") from None
+
+
+def _check_meetings_without_email_cap(actor: Actor, customer: Customer, now: datetime) -> None:
+    """A meeting books its slot for good; one whose customer left no email tells nobody.
+    The actor's cap on upcoming ones keeps a client from filling the calendar with them."""
+    cap = actor.max_meetings_without_email
+    if cap is None or customer.email:
+        return
+    lock_holder(actor.holder)  # count and insert in turn: concurrent requests stay under it
+    counted = Meeting.objects.confirmed().filter(
+        owner=actor.holder, customer__email="", time_slot__start__gt=now
+    )
+    if counted.count() >= cap:
+        # A place frees when the earliest of them begins (or the client cancels one).
+        first = counted.order_by("time_slot__start").values_list("time_slot__start", flat=True)[0]
+        raise LimitReached(
+            "meeting_without_email_limit",
+            count=cap,
+            retry_after=max(math.ceil((first - now).total_seconds()), 1),
+        )
 
 
 def _checked_answers(topic: MeetingTopic, answers: Mapping[int, str] | None) -> tuple[list, dict]:
@@ -191,6 +237,7 @@ def meeting_create(  # noqa: PLR0913 - a meeting's own fields, each optional but
     if booked_by not in BookedBy.values:
         raise InvalidRequest("unknown_value", field="booked_by", value=booked_by)
     questions, given = _checked_answers(topic, answers)
+    _check_meetings_without_email_cap(actor, customer, now)
 
     meeting = Meeting(
         time_slot=slot,

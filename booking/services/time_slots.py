@@ -39,7 +39,7 @@ from booking.models import (
     group_session_key,
     is_single_session,
 )
-from booking.search import busy_resources_filter, offered_slot
+from booking.search import WantedSlot, busy_resources_filter, offered_slot
 from booking.services.events import record_event, record_expired
 from config_data.models import Employee, MeetingTopic, MeetingType, Room
 
@@ -66,6 +66,12 @@ class SlotRequest:
     def room_id(self) -> int | None:
         return self.room.pk if self.room else None
 
+    def wanted_slot(self) -> WantedSlot:
+        """The same time by ids, as the search re-checks it."""
+        return WantedSlot(
+            self.start, self.end, self.employee_id, self.room_id, self.topic, self.meeting_type
+        )
+
 
 def hold_duration() -> timedelta:
     return timedelta(minutes=settings.BOOKME_HOLD_MINUTES)
@@ -81,7 +87,7 @@ def _seconds_until_first_expiry(slots: QuerySet[TimeSlot], now: datetime) -> int
     return max(math.ceil((first - now).total_seconds()), 1) if first else 1
 
 
-def _lock_holder(holder: str) -> None:
+def lock_holder(holder: str) -> None:
     """Serialise one holder's capped writes until the transaction ends.
 
     A cap is a count followed by an insert: two requests of one client at once would both
@@ -96,11 +102,13 @@ def _lock_holder(holder: str) -> None:
 def expire_stale_holds(*, now: datetime, employee_id: int | None, room_id: int | None) -> None:
     """Stale holds of these resources -> Expired, one `expired` event each.
 
-    Runs in the reserving transaction, before the insert: a hold that ran out must not block
-    anyone, and no background job is needed to clear it. Three queries whatever the count
-    (one when nothing is stale). The rows are locked first (in id order, so two expirers
-    never deadlock): a concurrent expirer then finds them no longer stale, so no slot gets
-    two events.
+    Runs in the writing transaction, before the insert or save, on every resource the
+    write takes (the employee, and the room finally chosen, whether asked for or picked):
+    the search offers a stale hold's time as free, and on PostgreSQL the exclusion
+    constraint would still refuse a slot over it. No background job is needed to clear it.
+    Three queries whatever the count (one when nothing is stale). The rows are locked first
+    (in id order, so two expirers never deadlock): a concurrent expirer then finds them no
+    longer stale, so no slot gets two events.
     """
     stale = list(
         TimeSlot.objects.stale_holds(now)
@@ -144,7 +152,7 @@ def _check_hold_cap(actor: Actor, now: datetime) -> None:
     cap = actor.max_active_holds
     if cap is None:
         return
-    _lock_holder(actor.holder)
+    lock_holder(actor.holder)
     active = TimeSlot.objects.held_by(actor.holder).filter(
         status=TimeSlotStatus.RESERVED, expires_at__gt=now
     )
@@ -183,7 +191,6 @@ def time_slot_reserve(
     ignore = slot_key if is_single_session(slot_key) else ""
     try:
         with transaction.atomic():
-            expire_stale_holds(now=now, employee_id=wanted.employee_id, room_id=wanted.room_id)
             _check_hold_cap(actor, now)
             time_slot = _new_hold(wanted, holder=holder, token=token, ignore=ignore, now=now)
             record_event(
@@ -198,7 +205,7 @@ def time_slot_reserve(
         # or, with the same token, replayed this very request. A twin that committed first
         # shows up as a taken time (SlotUnavailable, e.g. under SQLite's write lock): that
         # is the caller's own reservation, so it is replayed, never a conflict.
-        if isinstance(exc, OperationalError) and not _is_deadlock(exc):
+        if isinstance(exc, OperationalError) and not is_deadlock(exc):
             raise
         if token:
             existing = TimeSlot.objects.filter(holder=holder, token=token).first()
@@ -214,16 +221,9 @@ def _new_hold(
     wanted: SlotRequest, *, holder: str, token: str, ignore: str, now: datetime
 ) -> TimeSlot:
     topic, start, end = wanted.topic, wanted.start, wanted.end
-    slot = offered_slot(
-        start=start,
-        end=end,
-        employee_id=wanted.employee_id,
-        room_id=wanted.room_id,
-        topic=topic,
-        meeting_type=wanted.meeting_type,
-        now=now,
-        ignore_session_key=ignore,
-    )
+    slot = offered_slot(wanted.wanted_slot(), now=now, ignore_session_key=ignore)
+    # On the room finally chosen too: offered_slot picks one when none was asked for.
+    expire_stale_holds(now=now, employee_id=wanted.employee_id, room_id=slot.room_id)
     time_slot = TimeSlot(
         employee_id=wanted.employee_id,
         room_id=slot.room_id,
@@ -273,7 +273,7 @@ def time_slot_reserve_any(
     raise SlotUnavailable("time_taken_choose_another", field="start")
 
 
-def _is_deadlock(exc: OperationalError) -> bool:
+def is_deadlock(exc: OperationalError) -> bool:
     # PostgreSQL: two reservations of one room for two employees (or the reverse) each wait
     # on the other's uncommitted slot, one through each exclusion constraint; PostgreSQL
     # aborts one of them. That one lost the race: a conflict, not a server error.
@@ -321,7 +321,7 @@ def book_locked(slot: TimeSlot, *, actor: Actor, now: datetime) -> bool:
         raise InvalidState("slot_not_bookable", field="status", status=slot.status)
     cap = actor.max_booked_without_meeting
     if cap is not None:
-        _lock_holder(actor.holder)
+        lock_holder(actor.holder)
         waiting = TimeSlot.objects.held_by(actor.holder).filter(
             status=TimeSlotStatus.BOOKED, expires_at__gt=now
         )

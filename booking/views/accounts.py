@@ -8,36 +8,29 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from booking.models import Meeting
-from booking.views.access import meeting_zone
-from booking.views.rendering import HtmxHttpRequest, render_page
+from booking.views.rendering import SignedInHttpRequest, render_page
 from config_data.models import Employee
 
 
-def _with_zones(meetings: list[Meeting]) -> list[Meeting]:
-    for meeting in meetings:
-        meeting.zone_name = meeting_zone(meeting).key
-    return meetings
-
-
-@require_GET
+@require_safe
 @login_required
-def my_meetings(request: HtmxHttpRequest) -> HttpResponse:
+def my_meetings(request: SignedInHttpRequest) -> HttpResponse:
     """Upcoming and past meetings of the signed-in customer, with their manage links."""
     now = timezone.now()
     mine = Meeting.objects.with_details().filter(customer__user=request.user)
     context = {
-        "upcoming": _with_zones(list(mine.upcoming(now))),
-        "past": _with_zones(list(mine.past(now)[:50])),
+        "upcoming": list(mine.upcoming(now)),
+        "past": list(mine.past(now)[:50]),
     }
     return render_page(request, "booking/my_meetings.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
-def my_schedule(request: HtmxHttpRequest) -> HttpResponse:
+def my_schedule(request: SignedInHttpRequest) -> HttpResponse:
     """An employee's upcoming meetings, by day in the employee's own time zone."""
     employee = Employee.objects.select_related("location").filter(user=request.user).first()
     if employee is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -52,7 +53,7 @@ def prefill(request: HtmxHttpRequest) -> dict:
         if customer is not None:
             initial = {"name": customer.name, "email": customer.email, "phone": customer.phone}
         else:
-            primary = user.emailaddress_set.filter(primary=True).first()
+            primary = EmailAddress.objects.filter(user=user, primary=True).first()
             initial = {
                 "name": user.get_full_name(),
                 "email": primary.email if primary else user.email,
@@ -72,6 +73,7 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
     if done:  # a second submit of the same form: show the first result
         return redirect("booking:confirmed", reference=done)
     topic = slot.topic
+    assert topic is not None  # held_slot_or_404 answers 404 for a slot without one
     questions = list(topic.information_questions.all())
     error, status = "", 200
     if request.method == "POST":
@@ -129,7 +131,11 @@ def confirm_booking(
             user_id=request.user.pk if request.user.is_authenticated else None,
         ),
         meeting_type=info.meeting_type,
-        customer_category=CustomerCategory.objects.filter(pk=info.category_id).first(),
+        customer_category=(
+            CustomerCategory.objects.filter(pk=info.category_id).first()
+            if info.category_id is not None
+            else None
+        ),
         description=data["description"],
         answers=form.answers(),
         language=get_language() or settings.LANGUAGE_CODE,

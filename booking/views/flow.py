@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking.forms import ANY_EMPLOYEE, CategoryForm, OptionsForm, topic_employees
@@ -35,7 +34,7 @@ def landing(request: HtmxHttpRequest) -> HttpResponse:
     topics: list[tuple[MeetingTopic, list[str]]] = []
     if chosen:
         topics = [
-            (topic, [MeetingType(t).label for t in sorted_types(topic.meeting_types)])
+            (topic, [str(MeetingType(t).label) for t in sorted_types(topic.meeting_types)])
             for topic in MeetingTopic.objects.customer_bookable()
             .for_category(category)
             .order_by("name")
@@ -123,7 +122,7 @@ def _narrowed(
         and not location
         and "location" in form.fields
     ):
-        shown = form.fields["location"].queryset.first()  # what the select shows first
+        shown = form.branches.first()  # what the select shows first
         location = str(shown.pk) if shown else ""
     fitting = [
         e
@@ -133,9 +132,9 @@ def _narrowed(
     ]
     if fitting and len(fitting) < len(employees):
         narrowed = OptionsForm(initial=form.initial, topic=topic, employees=fitting)
-        narrowed.fields["type"].choices = form.fields["type"].choices
+        narrowed.type_field.choices = form.type_field.choices
         if "location" in form.fields:
-            narrowed.fields["location"].queryset = form.fields["location"].queryset
+            narrowed.location_field.queryset = form.branches
         return narrowed
     return form
 
@@ -208,7 +207,3 @@ def times(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
         **picker_context(choice, week, data, now),
     }
     return render_page(request, "booking/times.html", context, partial="picker", status=status)
-
-
-def unbookable_message() -> str:
-    return _("This time cannot be booked any more. Please choose another time.")

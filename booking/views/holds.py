@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from booking import services
 from booking.actors import Actor
-from booking.errors import BookingError, SlotUnavailable
+from booking.errors import BookingError, InvalidRequest, SlotUnavailable
 from booking.forms import HoldForm
 from booking.models import Meeting, TimeSlot
 from booking.views.limits import hold_attempt_allowed
@@ -56,8 +56,8 @@ def hold_pressed_time(
     if start is None:
         return HoldAttempt(error=str(form.errors["start"][0]), status=400)
     if moving is not None and moves_nowhere(moving, start, options):
-        message = _("This is the time your meeting already has.")
-        return HoldAttempt(week=week, error=message, status=400)
+        refusal = InvalidRequest("moves_nowhere", field="start")
+        return HoldAttempt(week=week, error=refusal.message, status=refusal.status)
     try:
         slot = hold_time(request, options, start=start, employees=employees, now=now, moving=moving)
     except BookingError as e:

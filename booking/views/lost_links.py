@@ -1,14 +1,14 @@
 """Lost your link? The customer gives an email address and gets its meetings' links by email.
 
 The answer never depends on whether the address is known: the same page, the same
-status, and the same work before answering. Looking the address up and mailing happen
-after the response has been written, so its timing tells nothing either.
+status, and the same work before answering. Looking the address up and mailing happen in
+the background (booking.effects), never in the request, so neither the time to answer nor
+the time to close the connection tells anything, and no worker waits for the mail server.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -37,15 +37,6 @@ class LostLinksForm(forms.Form):
 def email_key(email: str) -> str:
     """The address as a rate-limit key: case-folded, and hashed so no cache holds it."""
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-
-
-def send_after_response(response: HttpResponse, email: str) -> None:
-    """Mail once the answer is written: the server closes the response after sending it.
-
-    FileResponse uses the same hook to close its file; the mail never delays the page.
-    """
-    language = get_language() or settings.LANGUAGE_CODE
-    response._resource_closers.append(partial(effects.send_lost_links, email, language=language))
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,5 +74,6 @@ def lost_links(request: HtmxHttpRequest) -> HttpResponse:
             window=WINDOW_SECONDS,
         )
         if by_email.allowed:
-            send_after_response(response, email)
+            language = get_language() or settings.LANGUAGE_CODE
+            effects.send_lost_links(email, language=language)
     return response

@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.defaults import page_not_found
 
 from booking import privacy, services
@@ -100,7 +100,7 @@ def too_late_message(meeting: Meeting) -> str:
 
 
 @private_page
-@require_GET
+@require_safe
 def confirmed(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Right after booking: everything about the meeting, the invite and the manage link."""
     meeting = linked_meeting(reference)
@@ -108,7 +108,7 @@ def confirmed(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 
 
 @private_page
-@require_GET
+@require_safe
 def manage(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """The page behind the link in the email: details, cancel, reschedule."""
     meeting = linked_meeting(reference)
@@ -116,7 +116,7 @@ def manage(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 
 
 @private_page
-@require_GET
+@require_safe
 def invite(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """The meeting as an .ics file (a cancelled meeting gives a cancellation)."""
     from booking.ical import meeting_calendar  # imported here: ical is its own module

@@ -17,9 +17,16 @@ from django.conf import settings
 from django.db.models import Count
 
 from booking.availability import Slot
-from booking.models import TimeSlot
+from booking.models import TimeSlot, resolved_zone
 from booking.search import SlotSearch, find_slots, max_search_window
-from config_data.models import CustomerCategory, Employee, Location, MeetingTopic, MeetingType
+from config_data.models import (
+    CustomerCategory,
+    Employee,
+    Location,
+    MeetingTopic,
+    MeetingType,
+    Room,
+)
 
 WEEK = timedelta(days=7)
 
@@ -37,13 +44,32 @@ class PickerOptions:
 
     @cached_property
     def zone(self) -> ZoneInfo:
-        """Where the times are shown: the branch's zone, else the one all employees share."""
+        """Where the times are shown: the zone the held slot will be shown in everywhere
+        (booking.models.resolved_zone: its room's, else its employee's), when every room or
+        employee the search may pick shares it; else the branch's, else the site's."""
+        zones = {zone.key for zone in self._candidate_zones()}
+        if len(zones) == 1:
+            return ZoneInfo(zones.pop())
         if self.location is not None:
             return self.location.zone
+        return ZoneInfo(settings.TIME_ZONE)
+
+    def _candidate_zones(self) -> list[ZoneInfo]:
+        """One query: the rooms, or the employees, a slot found here may have."""
+        employees = self.topic.employees.bookable()
         if self.employee is not None:
-            return self.employee.location.zone
-        zones = set(self.topic.employees.bookable().values_list("location__timezone", flat=True))
-        return ZoneInfo(zones.pop() if len(zones) == 1 else settings.TIME_ZONE)
+            employees = employees.filter(pk=self.employee.pk)
+        if self.location is not None:
+            employees = employees.filter(location=self.location)
+        if self.meeting_type == MeetingType.PHYSICAL and self.topic.requires_room:
+            # Like the search: the active rooms of the branch, or of the employees' branches.
+            rooms = Room.objects.filter(active=True).select_related("location")
+            if self.location is not None:
+                rooms = rooms.filter(location=self.location)
+            else:
+                rooms = rooms.filter(location__in=employees.values("location"))
+            return [resolved_zone(room=room) for room in rooms]
+        return [resolved_zone(employee=e) for e in employees.select_related("location")]
 
     @property
     def meeting_type_label(self) -> str:
@@ -171,10 +197,10 @@ def build_week(options: PickerOptions, *, week: date | None, now: datetime) -> P
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        times = [PickerTime(t, seats) for t, seats in sorted(by_day.get(day, {}).items())]
-        if offset >= 5 and not times:
+        shown = [PickerTime(t, seats) for t, seats in sorted(by_day.get(day, {}).items())]
+        if offset >= 5 and not shown:
             continue  # weekends only appear when something is free
-        days.append(PickerDay(day=day, times=times, is_past=day < today))
+        days.append(PickerDay(day=day, times=shown, is_past=day < today))
 
     next_free_week = None
     if not by_day:
@@ -221,4 +247,5 @@ def hold_candidates(options: PickerOptions, *, start: datetime, now: datetime) -
             .values_list("employee_id", "n")
         )
     )
-    return sorted(slots, key=lambda s: (load[s.employee_id], s.employee_id or 0))
+    # Every slot here has an employee (two or more of them were found above).
+    return sorted(slots, key=lambda s: (load[s.employee_id or 0], s.employee_id or 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -13,6 +14,12 @@ from django_htmx.middleware import HtmxDetails
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+class SignedInHttpRequest(HtmxHttpRequest):
+    """The request of a view behind @login_required: the user is a real account."""
+
+    user: User
 
 
 def render_page(
@@ -39,7 +46,7 @@ def swaps_partial(request: HtmxHttpRequest) -> bool:
     """HTMX swapping part of the page in, as opposed to a whole page: a plain request, a
     boosted link or a history restore (the back button), which must get what the URL gave."""
     htmx = request.htmx
-    return bool(htmx)  # TEMP
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def query_string(params: Mapping[str, object]) -> str:

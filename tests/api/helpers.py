@@ -115,3 +115,8 @@ def create_meeting(caller: Caller, world: Any, **kwargs: Any) -> dict[str, Any]:
     response = caller.post("/api/bookme/meetings", meeting_body(world, slot))
     assert response.status_code == 201, response.content
     return response.json()
+
+
+def api_error(message: str, code: str, parameter: str | None = None) -> dict[str, Any]:
+    """An API error body as the client receives it."""
+    return {"message": message, "parameter": parameter, "code": code}

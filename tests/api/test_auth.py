@@ -45,6 +45,7 @@ def test_every_endpoint_answers_401_without_a_token(db, method, path):
     assert response.json() == {
         "message": "Authentication required: send Authorization: Bearer <token>.",
         "parameter": None,
+        "code": "unauthorized",
     }
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
@@ -57,6 +58,7 @@ def test_a_bad_or_malformed_token_is_401_with_a_challenge(db, header):
     response = send(Client(), "get", "/api/config/rooms", Authorization=header)
     assert response.status_code == 401
     assert response.json()["parameter"] is None
+    assert response.json()["code"] == "unauthorized"
     challenge = response.headers["WWW-Authenticate"]
     assert challenge.startswith('Bearer realm="bookme"')
     assert 'error="invalid_token"' in challenge or 'error="invalid_request"' in challenge
@@ -83,7 +85,11 @@ def test_write_calls_need_the_write_scope(world, reader, method, path):
     """A read-only token gets 403 insufficient_scope on every call that changes data."""
     response = send(reader.http, method, path, **reader.headers)
     assert response.status_code == 403
-    assert response.json() == {"message": "This token lacks the scope 'write'.", "parameter": None}
+    assert response.json() == {
+        "message": "This token lacks the scope 'write'.",
+        "parameter": None,
+        "code": "forbidden",
+    }
     challenge = response.headers["WWW-Authenticate"]
     assert 'error="insufficient_scope"' in challenge
     assert 'scope="write"' in challenge

@@ -133,30 +133,35 @@ def test_a_category_the_theme_is_closed_to_gives_no_slots(world, caller):
 
 
 @pytest.mark.parametrize(
-    ("params", "parameter"),
+    ("params", "parameter", "code"),
     [
-        ({"requireEmployeeParticipation": None}, "requireEmployeeParticipation"),
-        ({"requireEmployeeParticipation": "perhaps"}, "requireEmployeeParticipation"),
-        ({"endDate": "2026-07-15T00:00:00Z"}, "endDate"),  # past the 31-day cap
-        ({"endDate": "2026-06-01T00:00:00Z"}, "endDate"),  # before the start
-        ({"startDate": "2026-06-02T10:00:00"}, "startDate"),  # no offset
-        ({"startDate": "next tuesday"}, "startDate"),
-        ({"startDate": "1900-01-01T00:00:00Z"}, "startDate"),
-        ({"meetingDuration": "0"}, "meetingDuration"),
-        ({"meetingDuration": "-30"}, "meetingDuration"),
-        ({"meetingDuration": "an hour"}, "meetingDuration"),
-        ({"meetingTypes": "online,video"}, "meetingTypes"),
-        ({"requireRoom": "sometimes"}, "requireRoom"),
+        ({"requireEmployeeParticipation": None}, "requireEmployeeParticipation", "invalid_input"),
+        (
+            {"requireEmployeeParticipation": "perhaps"},
+            "requireEmployeeParticipation",
+            "invalid_input",
+        ),
+        ({"endDate": "2026-07-15T00:00:00Z"}, "endDate", "search_too_long"),  # past the cap
+        ({"endDate": "2026-06-01T00:00:00Z"}, "endDate", "search_end_before_start"),
+        ({"startDate": "2026-06-02T10:00:00"}, "startDate", "invalid_input"),  # no offset
+        ({"startDate": "next tuesday"}, "startDate", "invalid_input"),
+        ({"startDate": "1900-01-01T00:00:00Z"}, "startDate", "invalid_input"),
+        ({"meetingDuration": "0"}, "meetingDuration", "invalid_input"),
+        ({"meetingDuration": "-30"}, "meetingDuration", "invalid_input"),
+        ({"meetingDuration": "an hour"}, "meetingDuration", "invalid_input"),
+        ({"meetingTypes": "online,video"}, "meetingTypes", "invalid_input"),
+        ({"requireRoom": "sometimes"}, "requireRoom", "invalid_input"),
     ],
 )
-def test_invalid_search_parameters_are_400_naming_them(world, caller, params, parameter):
-    """Bad input is a 400 with the one-shape error body naming the parameter."""
+def test_invalid_search_parameters_are_400_naming_them(world, caller, params, parameter, code):
+    """Bad input is a 400 with the one-shape error body naming the parameter and its code."""
     query = {"requireEmployeeParticipation": "true", **TUESDAY, **params}
     response = caller.get(AVAILABLE, {k: v for k, v in query.items() if v is not None})
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["parameter"] == parameter
-    assert set(body) == {"message", "parameter"}
+    assert set(body) == {"message", "parameter", "code"}
+    assert body["code"] == code
     assert body["message"]
 
 
@@ -165,7 +170,11 @@ def test_the_cap_message_says_how_long_a_search_may_be(world, caller, settings):
     settings.BOOKME_MAX_SEARCH_DAYS = 3
     response = search(caller, endDate="2026-06-06T00:00:00Z")
     assert response.status_code == 400
-    assert response.json() == {"message": "A search covers at most 3 days.", "parameter": "endDate"}
+    assert response.json() == {
+        "message": "A search covers at most 3 days.",
+        "parameter": "endDate",
+        "code": "search_too_long",
+    }
 
 
 @pytest.mark.parametrize(
@@ -193,6 +202,7 @@ def test_one_unknown_among_known_employees_is_404(world, caller):
     assert response.json() == {
         "message": f"Employee '{inactive.pk}' not found.",
         "parameter": "explicitEmployeeIds",
+        "code": "not_found",
     }
 
 

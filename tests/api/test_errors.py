@@ -77,7 +77,11 @@ def test_an_unexpected_error_is_a_json_500_and_is_reported(world, caller, monkey
     finally:
         got_request_exception.disconnect(receiver)
     assert response.status_code == 500
-    assert response.json() == {"message": "Internal server error.", "parameter": None}
+    assert response.json() == {
+        "message": "Internal server error.",
+        "parameter": None,
+        "code": "server_error",
+    }
     assert reported == ["/api/config/customer-types"]
 
 
@@ -94,6 +98,7 @@ def test_an_unknown_path_under_the_api_answers_in_the_error_shape(caller, path):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["parameter"] is None
+    assert response.json()["code"] == "not_found"
     assert "/api/docs" in response.json()["message"]
 
 
@@ -104,6 +109,7 @@ def test_a_wrong_method_answers_in_the_error_shape_and_says_what_is_allowed(call
     assert response.json() == {
         "message": "Method not allowed for this endpoint.",
         "parameter": None,
+        "code": "method_not_allowed",
     }
     assert "GET" in response["Allow"]
 

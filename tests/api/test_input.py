@@ -154,6 +154,7 @@ def test_a_body_over_the_limit_is_413_in_the_error_shape(world, caller, settings
     assert response.json() == {
         "message": "The request body is larger than 1024 bytes.",
         "parameter": None,
+        "code": "body_too_large",
     }
     assert not TimeSlot.objects.exists()
 
@@ -243,6 +244,7 @@ def test_a_patch_carries_exactly_one_operation(world, caller, operations):
     assert response.json() == {
         "message": "A JSON Patch here holds exactly one operation (replace /status).",
         "parameter": None,
+        "code": "invalid_input",
     }
     assert TimeSlot.objects.get().status == TimeSlotStatus.RESERVED
 

@@ -61,8 +61,9 @@ def test_a_client_past_its_hold_cap_gets_429_with_retry_after(
     assert response.status_code == 429
     assert response["Retry-After"] == str(15 * 60 - 100)
     body = error_of(response)
-    assert set(body) == {"message", "parameter"}
+    assert set(body) == {"message", "parameter", "code"}
     assert body["parameter"] is None
+    assert body["code"] == "hold_limit"
     assert "2" in body["message"]
     assert TimeSlot.objects.count() == 2
 
@@ -119,6 +120,7 @@ def test_a_client_past_its_booked_cap_gets_429_with_retry_after(
     assert response.status_code == 429
     assert response["Retry-After"] == str(15 * 60 - 60)
     assert error_of(response)["parameter"] is None
+    assert error_of(response)["code"] == "booked_limit"
     assert TimeSlot.objects.get(pk=second["id"]).status == TimeSlotStatus.RESERVED
 
 
@@ -181,6 +183,7 @@ def test_past_the_rate_limit_the_client_gets_429_with_retry_after(
     assert error_of(refused) == {
         "message": "Too many requests: at most 3 per 60 seconds. Retry after 60 seconds.",
         "parameter": None,
+        "code": "rate_limited",
     }
     assert refused["Retry-After"] == "60" == refused["RateLimit-Reset"]
     assert refused["RateLimit-Remaining"] == "0"

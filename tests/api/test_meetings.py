@@ -166,6 +166,7 @@ def test_a_reserved_but_not_booked_slot_is_409(world, caller):
     assert response.json() == {
         "message": "The time slot must be Booked before a meeting is created.",
         "parameter": "timeSlotId",
+        "code": "slot_not_booked",
     }
     assert not Customer.objects.exists()
 
@@ -213,6 +214,7 @@ def test_a_theme_must_last_as_long_as_the_slot(world, caller):
     assert response.json() == {
         "message": "Theme 'Mortgage' lasts 60 minutes; the time slot lasts 30 minutes.",
         "parameter": "themeId",
+        "code": "theme_length_mismatch",
     }
     assert not Meeting.objects.exists()
 
@@ -226,6 +228,7 @@ def test_a_slot_held_for_a_theme_takes_only_that_theme(world, caller):
     assert response.json() == {
         "message": "The time slot was held for theme 'Mortgage', not 'Pension'.",
         "parameter": "themeId",
+        "code": "held_for_other_theme",
     }
 
 
@@ -237,6 +240,7 @@ def test_a_slot_held_for_a_meeting_type_takes_only_that_type(world, caller):
     assert response.json() == {
         "message": "The time slot was held for a 'online' meeting, not 'physical'.",
         "parameter": "type",
+        "code": "held_for_other_type",
     }
 
 
@@ -376,6 +380,7 @@ def test_employee_and_room_must_be_the_slots(world, caller):
         assert response.json() == {
             "message": f"{parameter} does not match the time slot's.",
             "parameter": parameter,
+            "code": "invalid_input",
         }
 
 
@@ -387,6 +392,7 @@ def test_an_online_meeting_takes_no_room(world, caller):
     assert response.json() == {
         "message": "Only an in-person meeting takes a room.",
         "parameter": "roomId",
+        "code": "room_takes_physical_only",
     }
 
 
@@ -437,6 +443,7 @@ def test_another_clients_meeting_is_404(world, caller, outsider, method, suffix)
     assert response.json() == {
         "message": f"Meeting '{meeting['id']}' not found.",
         "parameter": "meetingId",
+        "code": "not_found",
     }
     assert Meeting.objects.get().status == MeetingStatus.CONFIRMED
 

@@ -92,7 +92,7 @@ def test_every_endpoint_is_documented_with_its_scope(openapi):
 
 def test_every_error_is_documented_with_the_error_shape(openapi):
     """401 and 403 everywhere, 404/409 where they can happen, 400 for every id in a path,
-    413 where a body is taken, all as {message, parameter}."""
+    413 where a body is taken, all as {message, parameter, code}."""
     error_ref = {"$ref": "#/components/schemas/ErrorOut"}
     expected = {
         ("post", "/api/bookme/time-slots/reserve"): {"200", "201", "400", "404", "409", "413"},
@@ -112,7 +112,7 @@ def test_every_error_is_documented_with_the_error_shape(openapi):
                 assert response["content"]["application/json"]["schema"] == error_ref
                 assert response["description"] not in ("Unauthorized", "Forbidden")
     error = openapi["components"]["schemas"]["ErrorOut"]
-    assert set(error["required"]) == {"message", "parameter"}
+    assert set(error["required"]) == {"message", "parameter", "code"}
 
 
 def test_the_seeds_examples_are_in_the_document(openapi):

@@ -8,7 +8,7 @@ import pytest
 
 from booking.models import TimeSlot, TimeSlotStatus
 from tests import factories
-from tests.api.helpers import BOOKED, CANCELLED, ELEVEN, TEN, reserve, reserve_body
+from tests.api.helpers import BOOKED, CANCELLED, ELEVEN, TEN, api_error, reserve, reserve_body
 
 RESERVE = "/api/bookme/time-slots/reserve"
 
@@ -88,6 +88,7 @@ def test_a_taken_or_overlapping_time_is_409(world, caller, outsider, start, end)
     assert response.json() == {
         "message": "This time is not free.",
         "parameter": "timeSlot.startDate",
+        "code": "time_not_free",
     }
 
 
@@ -192,16 +193,20 @@ def test_a_missing_token_is_400(world, caller):
     del body["token"]
     response = caller.post(RESERVE, body)
     assert response.status_code == 400
-    assert response.json() == {"message": "token: Field required", "parameter": "token"}
+    assert response.json() == {
+        "message": "token: Field required",
+        "parameter": "token",
+        "code": "invalid_input",
+    }
 
 
 @pytest.mark.parametrize(
     ("raw", "error"),
     [
-        ('{"timeSlot": ', {"message": "The request body is not valid JSON.", "parameter": None}),
-        ("", {"message": "A JSON request body is required.", "parameter": None}),
-        ("[1, 2]", {"message": "The request body must be a JSON object.", "parameter": None}),
-        ('"reserve"', {"message": "The request body must be a JSON object.", "parameter": None}),
+        ('{"timeSlot": ', api_error("The request body is not valid JSON.", "invalid_json")),
+        ("", api_error("A JSON request body is required.", "invalid_input")),
+        ("[1, 2]", api_error("The request body must be a JSON object.", "invalid_input")),
+        ('"reserve"', api_error("The request body must be a JSON object.", "invalid_input")),
     ],
 )
 def test_a_body_that_is_not_a_json_object_is_400(world, caller, raw, error):
@@ -327,6 +332,7 @@ def test_a_patch_that_is_not_an_array_says_so(world, caller):
     assert response.json() == {
         "message": "The request body must be a JSON array (a JSON Patch document).",
         "parameter": None,
+        "code": "invalid_input",
     }
 
 
@@ -335,4 +341,8 @@ def test_malformed_json_patch_is_400(world, caller):
     slot = reserve(caller, world.alice)
     response = caller.patch(f"/api/bookme/time-slots/{slot['id']}", '[{"op": "repl')
     assert response.status_code == 400
-    assert response.json() == {"message": "The request body is not valid JSON.", "parameter": None}
+    assert response.json() == {
+        "message": "The request body is not valid JSON.",
+        "parameter": None,
+        "code": "invalid_json",
+    }

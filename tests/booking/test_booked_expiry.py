@@ -230,3 +230,155 @@ class TestCaps:
         booked(world, holder="client:2", start=TEN, now=now, max_booked_without_meeting=1)
         slot = booked(world, start=TEN + 2 * HOUR, now=now, max_booked_without_meeting=1)
         assert slot.status == TimeSlotStatus.BOOKED
+
+
+def reference_meeting(world, slot, reference, holder="client:1", **kwargs):
+    """A meeting for a customer the client names by its reference only: no email."""
+    return services.meeting_create(
+        actor=Actor.from_holder(holder),
+        time_slot_id=slot.pk,
+        topic=world.topic,
+        customer=services.customer_for_reference(external_id=f"1:{reference}"),
+        meeting_type="online",
+        **kwargs,
+    )
+
+
+class TestMeetingsWithoutContactDetailsCap:
+    """A meeting books its slot for good: without a cap on meetings nobody can be told
+    about, a client could reserve, book and add a reference-only meeting to every time."""
+
+    def test_past_the_cap_a_meeting_without_email_is_refused_with_a_wait(
+        self, world, now, settings
+    ):
+        """The third reference-only meeting at a cap of two: LimitReached (429) with the
+        seconds until the earliest counted meeting starts; the slot keeps waiting."""
+        settings.BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL = 2
+        for hour, reference in ((0, "a"), (2, "b")):
+            reference_meeting(world, booked(world, start=TEN + hour * HOUR, now=now), reference)
+        third = booked(world, start=TEN + 4 * HOUR, now=now)
+        with pytest.raises(LimitReached) as error:
+            reference_meeting(world, third, "c", now=now)
+        assert error.value.code == "meeting_without_email_limit"
+        assert error.value.status == 429
+        assert error.value.retry_after == (TEN - now).total_seconds()
+        assert "2" in error.value.message
+        assert Meeting.objects.count() == 2
+        third.refresh_from_db()
+        assert (third.status, third.expires_at) == (
+            TimeSlotStatus.BOOKED,
+            now + services.booked_without_meeting_duration(),
+        )
+
+    def test_meetings_with_an_email_neither_count_nor_are_refused(self, world, now, settings):
+        """A customer with contact details is told about the meeting: no cap applies."""
+        settings.BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL = 1
+        reference_meeting(world, booked(world, start=TEN, now=now), "a")
+        for hour in (2, 4):
+            create_meeting(world, booked(world, start=TEN + hour * HOUR, now=now))
+        assert Meeting.objects.count() == 3
+
+    def test_cancelled_and_past_meetings_free_their_place(self, world, now, settings):
+        """Only upcoming confirmed meetings count."""
+        settings.BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL = 1
+        first = reference_meeting(world, booked(world, start=TEN, now=now), "a")
+        services.meeting_cancel(actor=Actor.for_api_client(1), meeting_id=first.pk, now=now)
+        second = reference_meeting(world, booked(world, start=TEN + 2 * HOUR, now=now), "b")
+        later = second.start + timedelta(minutes=1)  # the second meeting has begun
+        slot = booked(world, start=TEN + 26 * HOUR, now=later)
+        reference_meeting(world, slot, "c", now=later)
+        assert Meeting.objects.confirmed().count() == 2
+
+    def test_the_cap_is_per_client_and_for_api_clients_only(self, world, now, settings):
+        """Another client's meetings never count; website customers and staff have no cap."""
+        settings.BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL = 1
+        reference_meeting(world, booked(world, start=TEN, now=now), "a")
+        other = booked(world, holder="client:2", start=TEN + 2 * HOUR, now=now)
+        reference_meeting(world, other, "b", holder="client:2")
+        assert Actor.for_api_client(1).max_meetings_without_email == 1
+        for actor in (Actor.for_session("s"), Actor.for_user(1), Actor.system()):
+            assert actor.max_meetings_without_email is None
+
+    def test_the_setting_is_read_from_the_environment(self):
+        """Default 200 per client, as the README says."""
+        from django.conf import settings as django_settings
+
+        assert django_settings.BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_meetings_of_one_client_stay_under_the_cap(world, settings):
+    """Concurrent reference-only meetings of one client: the per-holder lock lets exactly
+    the cap through (PostgreSQL's advisory lock, SQLite's write lock)."""
+    from tests.concurrency import race
+
+    settings.BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL = 2
+    now = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    slots = [booked(world, start=TEN + n * HOUR, now=now) for n in range(5)]
+    results = race(
+        [
+            lambda slot=slot, n=n: reference_meeting(world, slot, f"r{n}", now=now)
+            for n, slot in enumerate(slots)
+        ]
+    )
+    assert sum(isinstance(r, Meeting) for r in results) == 2
+    assert all(isinstance(r, (Meeting, LimitReached)) for r in results), results
+    assert Meeting.objects.count() == 2
+
+
+class TestOldBookedSlotsGetAnExpiry:
+    """Booked slots from before the expiry existed (expires_at NULL) would block forever."""
+
+    def migration(self):
+        import importlib
+
+        return importlib.import_module("booking.migrations.0004_booked_without_meeting_expiry")
+
+    def test_a_booked_slot_without_meeting_and_expiry_gets_one(self, world, now, settings):
+        """The data migration gives it now + the setting; slots with a meeting, an expiry,
+        or another status are left as they are."""
+        from django.apps import apps
+
+        settings.BOOKME_BOOKED_WITHOUT_MEETING_MINUTES = 9
+
+        def slot(hour, status, expires_at=None):
+            start = TEN + hour * HOUR
+            return TimeSlot.objects.create(
+                employee=world.alice, start=start, end=start + HOUR, blocked_start=start,
+                blocked_end=start + HOUR, status=status, expires_at=expires_at, holder="client:1",
+            )  # fmt: skip
+
+        waiting = slot(0, TimeSlotStatus.BOOKED)
+        with_meeting = factories.meeting(
+            topic=world.topic, employee=world.alice, start=TEN + 2 * HOUR
+        )
+        with_meeting.time_slot.expires_at = None
+        with_meeting.time_slot.save()
+        later = now + HOUR
+        with_expiry = slot(4, TimeSlotStatus.BOOKED, expires_at=later)
+        cancelled = slot(6, TimeSlotStatus.CANCELLED)
+
+        self.migration().give_waiting_booked_slots_an_expiry(apps, None)
+
+        waiting.refresh_from_db()
+        assert waiting.expires_at == now + timedelta(minutes=9)
+        for unchanged, expiry in (
+            (with_meeting.time_slot, None),
+            (with_expiry, later),
+            (cancelled, None),
+        ):
+            unchanged.refresh_from_db()
+            assert unchanged.expires_at == expiry
+
+    def test_once_past_it_the_old_slot_blocks_no_one(self, world, now):
+        """After the migration such a slot expires like any other and frees its time."""
+        from django.apps import apps
+
+        TimeSlot.objects.create(
+            employee=world.alice, start=TEN, end=TEN + HOUR, blocked_start=TEN,
+            blocked_end=TEN + HOUR, status=TimeSlotStatus.BOOKED, holder="client:9",
+        )  # fmt: skip
+        self.migration().give_waiting_booked_slots_an_expiry(apps, None)
+        fresh = reserve(world, holder="client:2", now=now + timedelta(minutes=16))
+        assert fresh.status == TimeSlotStatus.RESERVED
+        assert TimeSlot.objects.filter(status=TimeSlotStatus.EXPIRED).count() == 1

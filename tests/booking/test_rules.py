@@ -10,6 +10,7 @@ import ast
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +22,12 @@ from django.urls import reverse
 from booking import models, services
 from booking.actors import Actor
 from booking.api.meetings import meeting_out
+from booking.api.schemas import (
+    BookedByName,
+    MeetingStatusName,
+    MeetingTypeEnum,
+    TimeSlotStatusName,
+)
 from booking.errors import InvalidRequest, TooLate
 from booking.forms import DetailsForm
 from booking.models import (
@@ -39,7 +46,7 @@ from booking.models import (
     single_session_key,
 )
 from booking.search import SlotSearch, find_slots
-from config_data.models import InformationQuestion
+from config_data.models import InformationQuestion, MeetingType
 from tests import factories
 from tests.api.helpers import Caller, issue_token, make_application, reserve_body
 from tests.factories import FACTORY_ACTOR
@@ -287,6 +294,7 @@ def test_the_api_refuses_past_the_same_bound_with_the_same_message(world, frozen
     assert response.json() == {
         "message": too_long_message,
         "parameter": "timeSlot.endDate",
+        "code": "slot_too_long",
     }
     day_long = start + timedelta(hours=25)
     body = reserve_body(world.alice, start=start.isoformat(), end=day_long.isoformat(), token="t2")
@@ -384,7 +392,28 @@ def test_no_session_key_prefix_is_spelt_outside_its_home():
     def found() -> Iterator[tuple[str, int]]:
         for path, tree in source_files():
             for node in ast.walk(tree):
-                if any(text.startswith(("single:", "group:")) for text in string_parts(node)):
+                # Only expressions hold strings, and every expression has a line number.
+                if isinstance(node, ast.expr) and any(
+                    text.startswith(("single:", "group:")) for text in string_parts(node)
+                ):
                     yield path, node.lineno
 
     assert outside_home(found()) == []
+
+
+# --- stored choices as the API names them -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("api_names", "stored"),
+    [
+        (get_args(TimeSlotStatusName), models.TimeSlotStatus.values),
+        (get_args(MeetingStatusName), models.MeetingStatus.values),
+        (get_args(BookedByName), models.BookedBy.values),
+        ([t.value for t in MeetingTypeEnum], MeetingType.values),
+    ],
+)
+def test_the_api_names_exactly_the_stored_choices(api_names, stored):
+    """Every stored status, booked-by and meeting type converts to the API's names (the
+    casts in the API's answers rely on it), and the API names nothing that is never stored."""
+    assert sorted(api_names) == sorted(stored)

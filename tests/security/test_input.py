@@ -41,11 +41,14 @@ def reserve_body(world, **change) -> dict:
 
 
 def assert_refused(response: requests.Response, status: int, parameter: str | None) -> None:
+    """The error shape, naming `parameter`, with the status's generic code: every refusal
+    here is of the request's form, before any domain rule is asked."""
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"message", "parameter"}
+    assert set(body) == {"message", "parameter", "code"}
     assert body["parameter"] == parameter
+    assert body["code"] == {400: "invalid_input", 413: "body_too_large"}[status]
 
 
 def assert_nothing_stored() -> None:

@@ -64,11 +64,12 @@ def hold(client: LiveClient, time: dict, token: str):
     return client.call("POST", "/api/bookme/time-slots/reserve", json=body)
 
 
-def assert_error_shape(response) -> None:
+def assert_error_shape(response, code: str) -> None:
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"message", "parameter"}
+    assert set(body) == {"message", "parameter", "code"}
     assert body["parameter"] is None
+    assert body["code"] == code
 
 
 def test_a_client_cannot_hold_every_free_time(make_live_client, topic, settings):
@@ -80,7 +81,7 @@ def test_a_client_cannot_hold_every_free_time(make_live_client, topic, settings)
     answers = [hold(hoarder, time, f"t{n}") for n, time in enumerate(disjoint(times, 8))]
     assert [r.status_code for r in answers] == [201] * 3 + [429] * 5
     for refused in answers[3:]:
-        assert_error_shape(refused)
+        assert_error_shape(refused, "hold_limit")
         assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60
     assert TimeSlot.objects.filter(status=TimeSlotStatus.RESERVED).count() == 3
     assert hold(other, times[-1], "mine").status_code == 201
@@ -97,11 +98,55 @@ def test_a_client_cannot_hoard_by_booking_without_meetings(make_live_client, top
         slot = hold(hoarder, time, f"t{n}").json()
         outcomes.append(hoarder.call("PATCH", f"/api/bookme/time-slots/{slot['id']}", json=BOOKED))
     assert [r.status_code for r in outcomes] == [200, 200, 429, 429]
-    assert_error_shape(outcomes[2])
+    assert_error_shape(outcomes[2], "booked_limit")
     assert 1 <= int(outcomes[2].headers["Retry-After"]) <= 15 * 60
     # The two held ones count as holds: the hold cap is reached too.
     assert hold(hoarder, times[5], "t5").status_code == 429
     assert TimeSlot.objects.filter(status=TimeSlotStatus.BOOKED).count() == 2
+
+
+def meeting_for_reference(client: LiveClient, topic, slot: dict, reference: str, **extra):
+    """The seed's meeting body: the client's customerId alone, no contact details."""
+    body = {
+        "timeSlotId": slot["id"],
+        "type": "online",
+        "themeId": str(topic.pk),
+        "customerId": reference,
+        **extra,
+    }
+    return client.call("POST", "/api/bookme/meetings", json=body)
+
+
+def test_a_client_cannot_hoard_with_meetings_nobody_is_told_about(
+    make_live_client, topic, settings
+):
+    """Reserve, book and add a customerId-only meeting to every time: past the cap on
+    upcoming meetings without an email, 429 with Retry-After, and the slot still waits
+    (it expires like any Booked slot); a meeting with contact details still goes through."""
+    settings.BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL = 3
+    hoarder, other = make_live_client("Hoarder"), make_live_client("Other")
+    times = disjoint(free_times(hoarder, topic), 7)
+    slots, answers = [], []
+    for n, time in enumerate(times[:5]):
+        slot = hold(hoarder, time, f"t{n}").json()
+        booked = hoarder.call("PATCH", f"/api/bookme/time-slots/{slot['id']}", json=BOOKED)
+        assert booked.status_code == 200, booked.text
+        slots.append(slot)
+        answers.append(meeting_for_reference(hoarder, topic, slot, f"ref-{n}"))
+    assert [r.status_code for r in answers] == [201] * 3 + [429] * 2, answers[-1].text
+    for refused in answers[3:]:
+        assert_error_shape(refused, "meeting_without_email_limit")
+        assert "customers without an email" in refused.json()["message"]
+        assert int(refused.headers["Retry-After"]) >= 1
+    waiting = TimeSlot.objects.get(pk=slots[3]["id"])
+    assert (waiting.status, waiting.expires_at is not None) == (TimeSlotStatus.BOOKED, True)
+
+    details = {"customer": {"name": "Carla", "email": "carla@example.com"}}
+    accepted = meeting_for_reference(hoarder, topic, slots[3], "ref-3", **details)
+    assert accepted.status_code == 201, accepted.text
+    theirs = hold(other, times[6], "mine").json()
+    other.call("PATCH", f"/api/bookme/time-slots/{theirs['id']}", json=BOOKED)
+    assert meeting_for_reference(other, topic, theirs, "ref-0").status_code == 201
 
 
 def test_a_flooding_client_is_rate_limited_with_the_usual_headers(make_live_client, settings):
@@ -116,7 +161,7 @@ def test_a_flooding_client_is_rate_limited_with_the_usual_headers(make_live_clie
     assert [r.headers["RateLimit-Remaining"] for r in answers] == ["4", "3", "2", "1", "0", "0"]
     assert {r.headers["RateLimit-Limit"] for r in answers} == {"5"}
     refused = answers[-1]
-    assert_error_shape(refused)
+    assert_error_shape(refused, "rate_limited")
     assert 1 <= int(refused.headers["Retry-After"]) <= 3600
     assert refused.headers["Retry-After"] == refused.headers["RateLimit-Reset"]
 

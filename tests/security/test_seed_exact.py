@@ -102,6 +102,7 @@ def test_a_one_minute_themeless_hold_is_refused(world, live_client):
     response = reserve(live_client, world, end="10:01")
     assert response.status_code == 400
     assert response.json()["parameter"] == "timeSlot.endDate"
+    assert response.json()["code"] == "hold_length_employee"
     assert not TimeSlot.objects.exists()
 
 
@@ -110,6 +111,7 @@ def test_an_off_grid_themeless_hold_is_refused(world, live_client):
     response = reserve(live_client, world, start="10:10", end="11:10")
     assert response.status_code == 400
     assert response.json()["parameter"] == "timeSlot.startDate"
+    assert response.json()["code"] == "hold_off_grid"
     assert not TimeSlot.objects.exists()
 
 
@@ -124,6 +126,7 @@ def test_a_one_minute_hold_never_becomes_an_hour(world, live_client):
     assert response.json() == {
         "message": "Theme 'Home loan' lasts 60 minutes; the time slot lasts 1 minute.",
         "parameter": "themeId",
+        "code": "theme_length_mismatch",
     }
     assert not Meeting.objects.exists()
     assert TimeSlot.objects.get().status == TimeSlotStatus.BOOKED

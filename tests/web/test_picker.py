@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
 
 import pytest
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config_data.models import Absence
 from tests import factories
-from tests.web.conftest import times_url
+from tests.web.conftest import hold, times_url
 
 # Monday 1 June 2026, 09:00 in Copenhagen: the first time anyone works after the clock.
 FIRST_FREE = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
@@ -50,6 +51,69 @@ def test_times_are_shown_in_the_branch_time_zone(client, db):
     # 09:00 in New York (EDT, UTC-4) on Monday 1 June is 13:00 UTC.
     assert 'value="2026-06-01T13:00:00+00:00"' in html
     assert '<span class="visually-hidden">Monday 1 June </span>09:00' in html
+
+
+def picker_and_details(client, topic, **params) -> tuple[str, str]:
+    """The picker's page, then the details page of its first time once held."""
+    picker = client.get(times_url(topic, **params)).content.decode()
+    first = re.search(r'name="start" value="([^"]+)"', picker)
+    assert first, picker
+    extra = {k: v for k, v in params.items() if k not in ("type", "employee")}
+    held = hold(
+        client,
+        topic,
+        datetime.fromisoformat(first.group(1)),
+        meeting_type=params["type"],
+        employee=params["employee"],
+        **extra,
+    )
+    assert held.status_code == 302, held.content.decode()
+    details = client.get(held["Location"]).content.decode()
+    return picker, details
+
+
+def test_a_room_with_its_own_zone_shows_its_times_in_picker_and_details_alike(client, db):
+    """The slot's display zone is its room's (booking.models.resolved_zone): a Reykjavik
+    room in the Copenhagen branch shows Reykjavik times in the picker and on the details
+    page, never one zone in one place and another in the other."""
+    cph = factories.location(name="Copenhagen")
+    factories.room(location=cph, name="Atlantic", timezone="Atlantic/Reykjavik")
+    eve = factories.employee(location=cph, name="Eve")
+    topic = factories.topic(name="Island desk", employees=[eve])
+    params = {"type": "physical", "location": cph.pk, "employee": eve.pk}
+    picker, details = picker_and_details(client, topic, **params)
+    assert "Times are in the Atlantic/Reykjavik time zone." in picker
+    # The room opens at 08:00 in Reykjavik (08:00 UTC, 10:00 in Copenhagen).
+    assert 'name="start" value="2026-06-01T08:00:00+00:00"' in picker
+    assert '<span class="visually-hidden">Monday 1 June </span>08:00' in picker
+    assert '08:00–09:00 <span class="zone-name">(Atlantic/Reykjavik)</span>' in details
+
+
+def test_an_employee_with_their_own_zone_shows_it_for_a_meeting_without_room(client, db):
+    """Online, the slot has no room: the employee's own zone, in the picker as on the
+    details page (a London adviser of the Copenhagen branch)."""
+    cph = factories.location(name="Copenhagen")
+    eve = factories.employee(location=cph, name="Eve", timezone="Europe/London")
+    topic = factories.topic(name="Remote desk", employees=[eve])
+    picker, details = picker_and_details(client, topic, type="online", employee=eve.pk)
+    assert "Times are in the Europe/London time zone." in picker
+    # Eve works 09:00-17:00 in London: 08:00 UTC.
+    assert '<span class="visually-hidden">Monday 1 June </span>09:00' in picker
+    assert '09:00–10:00 <span class="zone-name">(Europe/London)</span>' in details
+
+
+def test_rooms_in_different_zones_fall_back_to_the_branch_zone(client, db):
+    """When the possible rooms disagree, the picker cannot show one zone for all: it shows
+    the branch's and says so."""
+    cph = factories.location(name="Copenhagen")
+    factories.room(location=cph, name="Atlantic", timezone="Atlantic/Reykjavik")
+    factories.room(location=cph, name="Local")
+    eve = factories.employee(location=cph, name="Eve")
+    topic = factories.topic(name="Mixed desk", employees=[eve])
+    html = client.get(
+        times_url(topic, type="physical", location=cph.pk, employee=eve.pk)
+    ).content.decode()
+    assert "Times are in the Europe/Copenhagen time zone." in html
 
 
 def test_any_available_collapses_employees_at_the_same_time(client, bank):

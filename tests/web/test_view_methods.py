@@ -113,3 +113,16 @@ def test_pages_read_with_get_also_answer_head(client, bank):
         response = client.head(url)
         assert response.status_code == 200, url
         assert response.content == b""
+
+
+@pytest.mark.django_db
+def test_every_page_read_only_with_get_also_takes_head(visitor):
+    """A view of ours that takes GET and no POST takes HEAD too (require_safe): found by the
+    Allow header its 405 answer names, so a new require_GET view is caught."""
+    client, values = visitor
+    get_only = []
+    for route in routes_of(OUR_APPS):
+        allowed = {m.strip() for m in client.put(route.url(values)).get("Allow", "").split(",")}
+        if "GET" in allowed and "POST" not in allowed and "HEAD" not in allowed:
+            get_only.append(f"{route.url(values)} ({route.view}): {sorted(allowed)}")
+    assert not get_only, "GET without HEAD:\n" + "\n".join(get_only)
