@@ -40,7 +40,11 @@ migrate: install .env
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The web server and one background worker (emails, reminders, housekeeping) side by side;
+# Ctrl-C stops both.
 run: demo
+	@$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install-dev browser-js

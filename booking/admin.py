@@ -21,7 +21,10 @@ from booking.models import (
     Meeting,
     MeetingAnswer,
     MeetingStatus,
+    SideEffectRun,
     TimeSlot,
+    WaitlistEntry,
+    WaitlistOffer,
 )
 
 
@@ -101,9 +104,12 @@ class MeetingAdmin(admin.ModelAdmin):
         "meeting_type",
         "status",
         "booked_by",
+        "email_failed_at",
     ]
     list_filter = [
         "status",
+        # "Not empty": the meetings an email about could not be sent (see email_failure).
+        ("email_failed_at", admin.EmptyFieldListFilter),
         ("time_slot__start", admin.DateFieldListFilter),
         "time_slot__employee",
         "time_slot__room",
@@ -129,6 +135,8 @@ class MeetingAdmin(admin.ModelAdmin):
         "language",
         "created_at",
         "cancelled_at",
+        "email_failed_at",
+        "email_failure",
     ]
     fields = [*readonly_fields, "description"]
     inlines = [MeetingAnswerInline, BookingEventInline]
@@ -180,3 +188,63 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["display_name", "email", "phone", "external_id", "user"]
     search_fields = ["name", "email", "external_id"]
     autocomplete_fields = ["user"]
+
+
+class WaitlistOfferInline(admin.TabularInline):
+    """The times offered to this waiter: each a hold, claimed, lapsed or withdrawn."""
+
+    model = WaitlistOffer
+    fields = ["time_slot", "status", "created_at", "expires_at", "claimed_at"]
+    readonly_fields = ["time_slot", "status", "created_at", "expires_at", "claimed_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: WaitlistEntry | None = None) -> bool:
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    """Who waits for what, first come first served. Read-only: customers join and leave
+    through the site and the API, and offers are made by the waitlist service."""
+
+    list_display = [
+        "created_at",
+        "email",
+        "topic",
+        "meeting_type",
+        "location",
+        "employee",
+        "window_start",
+        "window_end",
+        "status",
+    ]
+    list_filter = ["status", "topic", "location", "meeting_type"]
+    search_fields = ["email", "name", "customer_reference"]
+    list_select_related = ["topic", "location", "employee"]
+    ordering = ["created_at", "pk"]
+    readonly_fields = [f.name for f in WaitlistEntry._meta.fields]
+    inlines = [WaitlistOfferInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: WaitlistEntry | None = None) -> bool:
+        return False
+
+
+@admin.register(SideEffectRun)
+class SideEffectRunAdmin(admin.ModelAdmin):
+    """The background engine's ledger (booking.tasks), read-only: what ran, what failed."""
+
+    list_display = ["key", "name", "status", "attempts", "run_after", "created_at", "done_at"]
+    list_filter = ["status", "name"]
+    search_fields = ["key"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in SideEffectRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

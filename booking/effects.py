@@ -1,91 +1,160 @@
-"""Side effects of booking events, made after the transaction that recorded them commits.
+"""Side effects of booking events: what follows what happened, decided in one place.
 
-The one place that turns what happened into what follows (today the customer's and the
-employee's emails; reminders, waitlist offers and webhooks later). Services record events
-(booking.services.events) and never send anything themselves: a rolled-back change sends
-nothing, and a failing mail server cannot undo a committed one.
+Services record events (booking.services.events) and never send anything themselves.
+After the transaction that recorded an event commits, the handlers registered for its
+kind with `on(...)` run in the request's process; they only schedule side effects on the
+background engine (booking.tasks.schedule: cheap, no rendering, no network), which a
+worker then runs with retries. A rolled-back change schedules nothing, and a slow or
+failing mail server never touches a request.
+
+This module's own handlers schedule the meeting emails; reminders, the waitlist and
+webhooks register theirs in their own modules (imported by BookingConfig.ready).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
+from django.utils import timezone
 
-from booking import emails
+from booking import emails, tasks
+from booking.models import BookingEventKind, Meeting
 
 if TYPE_CHECKING:
     from booking.models import BookingEvent
 
 logger = logging.getLogger(__name__)
 
-BACKGROUND_THREAD_NAME = "bookme-background"
+Handler = Callable[["BookingEvent"], None]
+
+_handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
-def _meeting_created(meeting_id: int, data: dict) -> None:
-    emails.meeting_confirmed(meeting_id)
+def on(*kinds: str) -> Callable[[Handler], Handler]:
+    """Register handler(event) for these BookingEvent kinds.
+
+    Handlers run after commit in the request's process and only call tasks.schedule(...).
+    """
+    unknown = set(kinds) - set(BookingEventKind.values)
+    if unknown:
+        raise ValueError(f"Unknown booking event kinds: {sorted(unknown)}")
+
+    def register(handler: Handler) -> Handler:
+        for kind in kinds:
+            # A module imported twice must not schedule everything twice.
+            if handler not in _handlers[kind]:
+                _handlers[kind].append(handler)
+        return handler
+
+    return register
 
 
-def _moved(meeting_id: int, data: dict) -> None:
-    previous = data.get("previous_start")
-    emails.meeting_rescheduled(
-        meeting_id, previous_start=datetime.fromisoformat(previous) if previous else None
-    )
-
-
-def _cancelled(meeting_id: int, data: dict) -> None:
-    emails.meeting_cancelled(meeting_id)
-
-
-# Event kind -> what follows it, given the event's meeting and data. Kinds without an
-# entry have no side effect yet.
-HANDLERS: dict[str, Callable[[int, dict], None]] = {
-    "meeting_created": _meeting_created,
-    "moved": _moved,
-    "cancelled": _cancelled,
-}
+def handlers_for(kind: str) -> tuple[Handler, ...]:
+    """What follows an event of this kind (tests/booking/test_events.py lists the table)."""
+    return tuple(_handlers.get(kind, ()))
 
 
 def event_recorded(event: BookingEvent) -> None:
     """Called by the services for each event they record, inside their transaction."""
-    handler = HANDLERS.get(event.kind)
-    # Every handled kind is about a meeting; an event without one has nothing to send.
-    if handler is not None and event.meeting_id is not None:
-        transaction.on_commit(partial(handler, event.meeting_id, event.data))
+    if _handlers.get(event.kind):
+        transaction.on_commit(partial(dispatch, event))
+
+
+def dispatch(event: BookingEvent) -> None:
+    """Pass a committed event to its handlers; one failing handler does not stop the others
+    (the change is committed: the request must not fail for it)."""
+    for handler in list(_handlers.get(event.kind, ())):
+        try:
+            handler(event)
+        except Exception:
+            logger.exception("Handler %s failed for event %s", handler.__name__, event.pk)
+
+
+# The meeting emails: one effect per event and recipient, so a retry never mails again
+# whoever already got theirs.
+EMAIL_EFFECTS = {
+    BookingEventKind.MEETING_CREATED: "email.meeting_confirmed",
+    BookingEventKind.MOVED: "email.meeting_rescheduled",
+    BookingEventKind.CANCELLED: "email.meeting_cancelled",
+}
+RECIPIENTS = ("customer", "employee")
+
+
+@on(*EMAIL_EFFECTS)
+def schedule_meeting_emails(event: BookingEvent) -> None:
+    if event.meeting_id is None:
+        return  # every email is about a meeting
+    name = EMAIL_EFFECTS[BookingEventKind(event.kind)]
+    extra: dict[str, Any] = {}
+    if event.kind == BookingEventKind.MOVED:
+        extra["previous_start"] = event.data.get("previous_start")
+    for recipient in RECIPIENTS:
+        tasks.schedule(
+            name,
+            key=f"{event.pk}:{name}:{recipient}",
+            meeting_id=event.meeting_id,
+            recipient=recipient,
+            **extra,
+        )
+
+
+def record_email_failure(key: str, kwargs: dict[str, Any], exc: BaseException) -> None:
+    """The last attempt failed: staff see it on the meeting in the admin."""
+    name = key.split(":")[1] if key.count(":") >= 2 else key
+    reason = f"{name} to the {kwargs.get('recipient', '?')}: {type(exc).__name__}: {exc}"
+    Meeting.objects.filter(pk=kwargs["meeting_id"]).update(
+        email_failed_at=timezone.now(), email_failure=reason[: tasks.MAX_ERROR_LENGTH]
+    )
+
+
+def _send(
+    event: str, *, meeting_id: int, recipient: str, previous_start: str | None = None
+) -> None:
+    emails.send_meeting_email(
+        meeting_id,
+        event,
+        recipient=recipient,
+        previous_start=datetime.fromisoformat(previous_start) if previous_start else None,
+    )
+
+
+@tasks.effect("email.meeting_confirmed", on_give_up=record_email_failure)
+def send_meeting_confirmed(*, meeting_id: int, recipient: str) -> None:
+    _send(emails.CONFIRMED, meeting_id=meeting_id, recipient=recipient)
+
+
+@tasks.effect("email.meeting_rescheduled", on_give_up=record_email_failure)
+def send_meeting_rescheduled(
+    *, meeting_id: int, recipient: str, previous_start: str | None = None
+) -> None:
+    _send(
+        emails.RESCHEDULED,
+        meeting_id=meeting_id,
+        recipient=recipient,
+        previous_start=previous_start,
+    )
+
+
+@tasks.effect("email.meeting_cancelled", on_give_up=record_email_failure)
+def send_meeting_cancelled(*, meeting_id: int, recipient: str) -> None:
+    _send(emails.CANCELLED, meeting_id=meeting_id, recipient=recipient)
+
+
+@tasks.effect("email.lost_links", max_attempts=3)
+def send_lost_links_email(*, email: str, language: str) -> None:
+    emails.lost_links(email, language=language)
 
 
 def send_lost_links(email: str, *, language: str) -> None:
-    """Look the address up and mail its links, outside the request (run_in_background):
-    the answer's timing must not tell whether the address is known."""
-    run_in_background(emails.lost_links, email, language=language)
-
-
-def run_in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run `fn` outside the request-response cycle, in a daemon thread.
-
-    A stopgap until the task queue of the next issue replaces it: nothing is retried, and
-    work still running when the process stops is lost. BOOKME_BACKGROUND_SYNC runs `fn` at
-    once in this thread instead, so tests stay deterministic.
-    """
-    if settings.BOOKME_BACKGROUND_SYNC:
-        _run(fn, args, kwargs)
-        return
-    threading.Thread(
-        target=_run, args=(fn, args, kwargs), name=BACKGROUND_THREAD_NAME, daemon=True
-    ).start()
-
-
-def _run(fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
-    try:
-        fn(*args, **kwargs)
-    except Exception:
-        logger.exception("Background work %s failed", getattr(fn, "__name__", fn))
-    finally:
-        if threading.current_thread().name == BACKGROUND_THREAD_NAME:
-            connections.close_all()  # the thread's own connections, opened by fn
+    """Look the address up and mail its links in a worker: the answer's timing must not
+    tell whether the address is known. Each request is its own effect."""
+    tasks.schedule(
+        "email.lost_links", key=f"lost-links:{uuid.uuid4()}", email=email, language=language
+    )

@@ -109,6 +109,22 @@ MESSAGES: dict[str, Promise] = {
         "Your hold on the new time expired and it is no longer free. "
         "Your meeting keeps its current time: please choose another one."
     ),
+    # The waitlist (booking.waitlist)
+    "waitlist_range_past": _("The end of this range has already passed."),
+    "waitlist_beyond_horizon": _(
+        "Times can be booked at most %(days)s days ahead: the range must start before then."
+    ),
+    "waitlist_employee_elsewhere": _("This employee does not work at this branch."),
+    "waitlist_entry_not_found": _("Waitlist entry not found."),
+    "waitlist_offer_not_found": _("This offer does not exist."),
+    "waitlist_offer_used": _("This offer has already been used."),
+    "waitlist_offer_expired": _(
+        "This offer has expired: the time was held for you for a limited time only. "
+        "You stay on the waitlist for other times."
+    ),
+    "waitlist_limit": _(
+        "You are already waiting for %(count)s times. Leave one of those waitlists first."
+    ),
     # Caps (429)
     "hold_limit": _("You can hold at most %(count)s times at once. Confirm or release one first."),
     "hold_limit_customer": _(

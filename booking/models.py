@@ -439,6 +439,9 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # An email about it failed for good (booking.effects.record_email_failure): staff see it.
+    email_failed_at = models.DateTimeField(_("email failed at"), null=True, blank=True)
+    email_failure = models.TextField(_("email failure"), blank=True)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -566,3 +569,61 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor_kind}:{self.actor_id}"
+
+
+# The waitlist's models live in their own module (this one is long enough); importing them
+# here registers them with the app.
+from booking.waitlist_models import (  # noqa: E402, F401
+    OfferStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
+
+
+class SideEffectStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class SideEffectRun(models.Model):
+    """One side effect (an email, a reminder, a webhook delivery) and how its runs went.
+
+    The ledger of booking.tasks: the unique key makes a side effect happen at most once
+    however often it is scheduled or its task runs; a worker claims the row with a
+    conditional UPDATE (pending -> running) before running it, so two workers never both do.
+    """
+
+    key = models.CharField(_("key"), max_length=255, unique=True)
+    name = models.CharField(_("effect"), max_length=100)
+    kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SideEffectStatus.choices,
+        default=SideEffectStatus.PENDING,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # The earliest the next attempt may run; null: at once.
+    run_after = models.DateTimeField(_("run after"), null=True, blank=True)
+    # The queued task of the next attempt, so housekeeping can tell a lost one.
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("scheduled at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # When it ended: done, failed for good or cancelled.
+    done_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("side effect")
+        verbose_name_plural = _("side effects")
+        indexes = [
+            models.Index(fields=["status", "done_at"], name="sideeffect_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from booking.views import accounts, details, flow, lost_links, manage
+from booking.views import accounts, details, flow, lost_links, manage, waitlist
 
 app_name = "booking"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("hold/<int:slot_id>/", details.details, name="details"),
     path("hold/<int:slot_id>/release/", details.release, name="release"),
     path("lost-link/", lost_links.lost_links, name="lost_links"),
+    path("book/<int:topic_id>/waitlist/", waitlist.join, name="waitlist_join"),
+    path("waitlist/offer/<str:token>/", waitlist.offer, name="waitlist_offer"),
+    path("waitlist/leave/<str:token>/", waitlist.leave, name="waitlist_leave"),
     path("m/<slug:reference>/", manage.manage, name="manage"),
     path("m/<slug:reference>/booked/", manage.confirmed, name="confirmed"),
     path("m/<slug:reference>/invite.ics", manage.invite, name="invite"),

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "ninja",
     "csp",
+    "django_tasks",
+    "django_tasks_db",  # the task queue's table: workers (manage.py db_worker) poll it
     "config_data",
     "booking",
     "booking.api",  # the Public API: which scopes each OAuth2 client may get
@@ -264,9 +266,26 @@ BOOKME_LOST_LINK_REQUESTS_PER_EMAIL = env_int("BOOKME_LOST_LINK_REQUESTS_PER_EMA
 BOOKME_LOST_LINK_REQUESTS_PER_ADDRESS = env_int(
     "BOOKME_LOST_LINK_REQUESTS_PER_ADDRESS", 10, minimum=1
 )
-# Work kept out of the request (booking.effects.run_in_background) runs in a daemon thread;
-# on: at once, in the request's thread (tests, for determinism).
-BOOKME_BACKGROUND_SYNC = env_bool("BOOKME_BACKGROUND_SYNC", False)
+# Background work (booking.tasks): the queue is a table in the site's own database, so any
+# number of `manage.py db_worker` processes, on any machines, share it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Housekeeping (booking.housekeeping) runs this often on the workers; 0 turns it off.
+BOOKME_HOUSEKEEPING_MINUTES = env_int("BOOKME_HOUSEKEEPING_MINUTES", 10, minimum=0)
+# Finished background tasks and side-effect records are kept this many days.
+BOOKME_KEEP_TASK_RESULTS_DAYS = env_int("BOOKME_KEEP_TASK_RESULTS_DAYS", 30, minimum=1)
+# Meetings (with their answers and events) ended this many days ago are deleted, and their
+# customers with them once they have no meeting left; 0 keeps everything.
+BOOKME_PURGE_PERSONAL_DATA_DAYS = env_int("BOOKME_PURGE_PERSONAL_DATA_DAYS", 0, minimum=0)
+# Waitlist (booking.waitlist): a freed time is held this long for the waiter it is offered to
+# (default: a hold's length); waiting entries are scanned this often for times that
+# configuration changes freed (no booking event tells of those).
+BOOKME_WAITLIST_OFFER_MINUTES = env_int(
+    "BOOKME_WAITLIST_OFFER_MINUTES", BOOKME_HOLD_MINUTES, minimum=1
+)
+BOOKME_WAITLIST_SCAN_MINUTES = env_int("BOOKME_WAITLIST_SCAN_MINUTES", 5, minimum=1)
+# Webhook targets (booking.webhooks): https on public addresses only, unless this allows
+# http:// and loopback/private addresses too (development and tests; never in production).
+BOOKME_WEBHOOKS_ALLOW_LOCAL = env_bool("BOOKME_WEBHOOKS_ALLOW_LOCAL", DEBUG)
 
 # Named explicitly so that migrations pointing at API clients can resolve the swappable model.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

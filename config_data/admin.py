@@ -232,4 +232,5 @@ class MeetingTopicAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Reminders"), {"fields": ["reminder_offsets"]}),
     ]

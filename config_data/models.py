@@ -333,6 +333,36 @@ class MeetingTopicQuerySet(models.QuerySet["MeetingTopic"]):
         ).distinct()
 
 
+# A reminder at most this long before the start: beyond the booking horizon it means little.
+REMINDER_MAX_MINUTES = 60 * 24 * 30
+REMINDERS_MAX = 5
+
+
+def default_reminder_offsets() -> list[int]:
+    """One reminder, 24 hours before the start."""
+    return [24 * 60]
+
+
+def validate_reminder_offsets(value: object) -> None:
+    """A short list of distinct whole minutes, each at least 1 and at most 30 days."""
+    if not isinstance(value, list) or not all(
+        type(minutes) is int and 1 <= minutes <= REMINDER_MAX_MINUTES for minutes in value
+    ):
+        raise ValidationError(
+            _(
+                "Enter a list of whole minutes before the start, each from 1 to %(max)s, "
+                "e.g. [1440, 60]."
+            ),
+            params={"max": REMINDER_MAX_MINUTES},
+        )
+    if len(value) > REMINDERS_MAX:
+        raise ValidationError(
+            _("At most %(max)s reminders per meeting."), params={"max": REMINDERS_MAX}
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each reminder time may appear only once."))
+
+
 class MeetingTopic(MeetingTypesOffered):
     """The seed's theme: what a meeting is about and how it may be booked."""
 
@@ -366,6 +396,16 @@ class MeetingTopic(MeetingTypesOffered):
         default=24,
         help_text=_("Customers cannot cancel or reschedule later than this before the start."),
     )
+    reminder_offsets = models.JSONField(
+        _("reminders (minutes before the start)"),
+        default=default_reminder_offsets,
+        blank=True,
+        validators=[validate_reminder_offsets],
+        help_text=_(
+            "When the customer gets a reminder email, in minutes before the meeting starts: "
+            "[1440] is 24 hours before, [1440, 60] adds one an hour before; empty or [] sends none."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     objects = MeetingTopicQuerySet.as_manager()
@@ -391,6 +431,8 @@ class MeetingTopic(MeetingTypesOffered):
         return self.name
 
     def clean(self) -> None:
+        if self.reminder_offsets is None:  # the admin's emptied field: no reminders
+            self.reminder_offsets = []
         if not (self.physical or self.online or self.phone):
             raise ValidationError({"physical": _("Choose at least one meeting type.")})
 

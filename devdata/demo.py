@@ -15,10 +15,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from booking import services
+from booking import reminders, services, tasks, waitlist
 from booking.actors import Actor
 from booking.errors import BookingError
-from booking.models import Customer, TimeSlot
+from booking.models import Customer, Meeting, TimeSlot, WaitlistEntry
 from booking.search import SlotSearch, find_slots
 from config_data.models import (
     ClosedDay,
@@ -303,8 +303,48 @@ def load_staff_accounts(password: str) -> list[str]:
     return lines
 
 
+# The demo's early reminder is due this long after loading: `make run` shows it at once.
+DEMO_REMINDER_AFTER = timedelta(minutes=1)
+
+
 def load_meetings(*, now: datetime, seed: int = 2026) -> int:
-    """Meetings over the coming two weeks, once: a second load leaves them as they are."""
+    """Meetings over the coming two weeks, once; then a reminder to show (every load)."""
+    created = _load_meetings(now=now, seed=seed)
+    schedule_demo_reminder(now=now)
+    schedule_demo_waitlist_offer(now=now)
+    return created
+
+
+def schedule_demo_reminder(*, now: datetime) -> Meeting | None:
+    """Send the next demo meeting's reminder a minute from now, through the worker.
+
+    Real reminders come a topic's offset before the start (booking.reminders), and
+    meetings can only be booked in working hours: waiting for one could take days. This
+    one runs the same effect, with its checks, early. Once per meeting and time (the key).
+    """
+    run_after = now + DEMO_REMINDER_AFTER
+    meeting = (
+        Meeting.objects.confirmed()
+        .upcoming(now)
+        .filter(owner=DEMO_ACTOR.holder, time_slot__start__gt=run_after)
+        .exclude(customer__email="")
+        .select_related("time_slot")
+        .first()
+    )
+    if meeting is None:
+        return None
+    tasks.schedule(
+        reminders.REMINDER,
+        key=f"{reminders.reminder_key_prefix(meeting.pk, meeting.ical_sequence)}demo",
+        run_after=run_after,
+        meeting_id=meeting.pk,
+        sequence=meeting.ical_sequence,
+        offset_minutes=int((meeting.start - run_after).total_seconds() // 60),
+    )
+    return meeting
+
+
+def _load_meetings(*, now: datetime, seed: int) -> int:
     if TimeSlot.objects.filter(holder__in=[DEMO_ACTOR.holder, OLD_DEMO_HOLDER]).exists():
         return 0
     rng = random.Random(seed)
@@ -357,3 +397,65 @@ def load_meetings(*, now: datetime, seed: int = 2026) -> int:
             mine.append((time_slot.blocked_start, time_slot.blocked_end))
             created += 1
     return created
+
+
+# The demo's waitlist offer: someone's hold on a free time lapses this long after loading,
+# and the customer waiting for exactly that time is offered it (the console prints it).
+DEMO_WAITLIST_AFTER = timedelta(minutes=1)
+DEMO_WAITLIST_EMAIL = f"waiting.customer@{DEMO_CUSTOMER_DOMAIN}"
+DEMO_WAITLIST_HOLDER = Actor.system("demo_waitlist_hold")
+
+
+def schedule_demo_waitlist_offer(*, now: datetime) -> WaitlistEntry | None:
+    """Hold the first free time of a customer topic until a minute from now, put a demo
+    customer on the waitlist for it, and scan when the hold ends: the waitlist offers the
+    time through the worker, as it would after a real lapsed hold. Once per database: a
+    second load changes nothing."""
+    if WaitlistEntry.objects.filter(email=DEMO_WAITLIST_EMAIL).exists():
+        return None
+    for topic in MeetingTopic.objects.customer_bookable().order_by("name"):
+        found = find_slots(
+            SlotSearch(start=now, end=now + timedelta(days=14), topic=topic), now=now
+        )
+        slot = next((s for s in found if s.employee_id is not None), None)
+        if slot is None or slot.employee_id is None:
+            continue
+        meeting_type = sorted(slot.meeting_types)[0]
+        employee = Employee.objects.get(pk=slot.employee_id)
+        try:
+            with transaction.atomic():
+                hold, _ = services.time_slot_reserve(
+                    actor=DEMO_WAITLIST_HOLDER,
+                    wanted=services.SlotRequest(
+                        start=slot.start,
+                        end=slot.end,
+                        employee=employee,
+                        topic=topic,
+                        meeting_type=meeting_type,
+                    ),
+                    now=now,
+                )
+                ends = now + DEMO_WAITLIST_AFTER
+                TimeSlot.objects.filter(pk=hold.pk).update(expires_at=ends)
+                entry, _ = waitlist.waitlist_join(
+                    actor=DEMO_ACTOR,
+                    wish=waitlist.Wish(
+                        topic=topic,
+                        meeting_type=meeting_type,
+                        window_start=slot.start,
+                        window_end=slot.end,
+                        employee=employee,
+                    ),
+                    email=DEMO_WAITLIST_EMAIL,
+                    name="Waiting Customer",
+                    now=now,
+                )
+                tasks.schedule(
+                    waitlist.SCAN_EFFECT,
+                    key=f"{waitlist.SCAN_EFFECT}:demo:{hold.pk}",
+                    run_after=ends,
+                )
+        except BookingError:
+            continue
+        return entry
+    return None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -8,7 +9,7 @@ import pytest
 import time_machine
 
 from config_data.models import Employee, Location, MeetingTopic, Room
-from tests import factories
+from tests import background, factories
 
 # 2026-06-01 is a Monday; 06:00 UTC is 08:00 in Copenhagen.
 NOW = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
@@ -91,13 +92,18 @@ def _test_settings(settings) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "booking.api.client_secrets.ClientSecretHasher",
     ]
-    # Background work (booking.effects.run_in_background) runs at once: deterministic tests.
-    settings.BOOKME_BACKGROUND_SYNC = True
     # The manifest storage needs collectstatic; tests serve static files plainly.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def run_tasks(db) -> Callable[[], int]:
+    """run_tasks() runs every due background task with the real worker code (`manage.py
+    db_worker --batch`) until none is due, and returns how many ran (tests/background.py)."""
+    return background.run_tasks
 
 
 @pytest.fixture

@@ -14,3 +14,6 @@ os.environ.setdefault("BOOKME_SITE_URL", "http://127.0.0.1:8000")
 # A developer's .env (DEBUG=1, their database) must never leak into tests, nor into the
 # processes tests start: they inherit this environment.
 os.environ["BOOKME_ENV_FILE"] = ""
+# Housekeeping (booking.housekeeping) would schedule itself into every test database;
+# its own tests turn it on.
+os.environ.setdefault("BOOKME_HOUSEKEEPING_MINUTES", "0")

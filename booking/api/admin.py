@@ -1,16 +1,33 @@
-"""API clients in the admin: oauth-toolkit's application page, with the client's scopes inline."""
+"""API clients in the admin: oauth-toolkit's application page, with the client's scopes and
+webhook subscriptions inline; the webhook delivery log, with a resend action."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.hashers import identify_hasher
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from oauth2_provider.admin import ApplicationAdmin
 from oauth2_provider.forms import ApplicationForm
 
 from booking.api.client_secrets import MIN_SECRET_LENGTH
-from booking.api.models import ApiClient
+from booking.api.models import (
+    WEBHOOK_URL_MAX_LENGTH,
+    ApiClient,
+    WebhookDelivery,
+    WebhookEventType,
+    WebhookSubscription,
+)
+from booking.webhooks import delivery_resend
 
 
 class ApiApplicationForm(ApplicationForm):
@@ -37,8 +54,96 @@ class ApiClientInline(admin.StackedInline):
     max_num = 1
 
 
+class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=WEBHOOK_URL_MAX_LENGTH, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=WebhookEventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["url", "events", "active"]
+
+
+class WebhookSubscriptionInline(admin.TabularInline):
+    model = WebhookSubscription
+    form = WebhookSubscriptionForm
+    fields = ["url", "events", "active", "created_at", "delivery_log"]
+    readonly_fields = ["created_at", "delivery_log"]
+    extra = 0
+
+    @admin.display(description=_("deliveries"))
+    def delivery_log(self, subscription: WebhookSubscription) -> str:
+        if subscription.pk is None:
+            return ""
+        url = reverse("admin:bookme_api_webhookdelivery_changelist")
+        return format_html(
+            '<a href="{}?subscription__id__exact={}">{}</a>', url, subscription.pk, _("log")
+        )
+
+
 class ApiApplicationAdmin(ApplicationAdmin):
     """Set as OAUTH2_PROVIDER["APPLICATION_ADMIN_CLASS"]; oauth-toolkit registers it."""
 
     form = ApiApplicationForm
-    inlines = [ApiClientInline]
+    inlines = [ApiClientInline, WebhookSubscriptionInline]
+
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        super().save_formset(request, form, formset, change)
+        # The signing secret is shown once, when it is made: pass it on to the client.
+        for subscription in getattr(formset, "new_objects", []):
+            if isinstance(subscription, WebhookSubscription):
+                messages.warning(
+                    request,
+                    _("Signing secret of %(url)s (shown only now): %(secret)s")
+                    % {"url": subscription.url, "secret": subscription.secret},
+                )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: every attempt, as it went. Read-only, but for resending."""
+
+    list_display = [
+        "at",
+        "event_type",
+        "subscription",
+        "event",
+        "attempt",
+        "status_code",
+        "error",
+        "duration_ms",
+    ]
+    list_filter = ["event_type", "status_code", ("at", admin.DateFieldListFilter)]
+    list_select_related = ["subscription", "event"]
+    search_fields = ["subscription__url"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("bookme_api.change_webhooksubscription")
+
+    @admin.action(description=_("Resend the event"), permissions=["resend"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        # Several attempts of one event to one subscription: resent once.
+        pairs = {
+            (delivery.subscription_id, delivery.event_id): delivery
+            for delivery in queryset.filter(event__isnull=False)
+        }
+        for delivery in pairs.values():
+            delivery_resend(delivery)
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery scheduled.", "%(count)d deliveries scheduled.", len(pairs))
+            % {"count": len(pairs)},
+        )

@@ -93,6 +93,8 @@ API_CODES: dict[str, str] = {
     "body_too_large": "The request body is larger than the API takes.",
     "rate_limited": "Too many requests from this client in the current window.",
     "server_error": "A fault on our side; it has been reported.",
+    "webhook_url_refused": "The webhook URL is not https, or not on a public address.",
+    "webhook_limit_reached": "The client has as many webhook subscriptions as it may have.",
 }
 # Every code an API error can carry: the catalogue's and the API's own.
 ERROR_CODES: tuple[str, ...] = (*MESSAGES, *API_CODES)

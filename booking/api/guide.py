@@ -118,6 +118,49 @@ them all).
 
 Time slots and meetings are visible only to the client that created them.
 
+## Webhooks
+
+Instead of polling, subscribe a URL of yours (https, on a public address) to events about
+your own meetings and time slots: `meeting.created`, `meeting.rescheduled`,
+`meeting.cancelled`, `meeting.no_show` and `time_slot.expired`.
+
+```sh
+curl -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+  $BASE/api/bookme/webhooks -d '{"url": "https://partner.example.com/bookme-events",
+                                 "events": ["meeting.created", "meeting.cancelled"]}'
+```
+
+The answer's `secret` is shown this once: keep it. Each event is POSTed as JSON
+`{"id": "<event id>", "type": "meeting.created", "createdAt": "...", "data": {...}}`, where
+`data` is the meeting as `GET /api/bookme/meetings/{id}` returns it (for
+`time_slot.expired`: the time slot). Answer with any 2xx within a few seconds; anything
+else (or no answer) is retried with growing pauses for 24 hours. Redirects are not
+followed. A retry carries the same `id` (also in the `BookMe-Event-Id` header): skip an
+event you have handled already.
+
+Every delivery is signed: `BookMe-Signature: t=<unix time>,v1=<hex>`, where `v1` is the
+HMAC-SHA256, keyed with your secret, of the timestamp, a dot and the raw body. Check it on
+the bytes you received (before parsing the JSON), and refuse old timestamps (replays):
+
+```python
+import hashlib
+import hmac
+import time
+
+
+def verify(secret: str, signature_header: str, body: bytes, tolerance: int = 300) -> bool:
+    fields = dict(part.split("=", 1) for part in signature_header.split(",") if "=" in part)
+    timestamp = fields.get("t", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
+        return False
+    signed = timestamp.encode() + b"." + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields.get("v1", ""))
+```
+
+`GET /api/bookme/webhooks` lists your subscriptions, `DELETE /api/bookme/webhooks/{id}`
+ends one (queued retries included).
+
 ## Limits per client
 
 - Requests: every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and

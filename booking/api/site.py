@@ -10,7 +10,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.security.base import AuthBase
 
-from booking.api import config, meetings, time_slots
+from booking.api import config, meetings, time_slots, waitlist, webhooks
 from booking.api.auth import rate_limit_headers
 from booking.api.errors import install_error_handlers
 from booking.api.guide import GUIDE
@@ -66,3 +66,5 @@ api.add_decorator(rate_limit_headers, mode="view")
 api.add_router("", config.router)
 api.add_router("", time_slots.router)
 api.add_router("", meetings.router)
+api.add_router("", webhooks.router)
+api.add_router("", waitlist.router)

@@ -2,8 +2,8 @@
 
 The answer never depends on whether the address is known: the same page, the same
 status, and the same work before answering. Looking the address up and mailing happen in
-the background (booking.effects), never in the request, so neither the time to answer nor
-the time to close the connection tells anything, and no worker waits for the mail server.
+a background worker (booking.effects schedules them), never in the request, so the time to
+answer tells nothing, and no web process waits for the mail server.
 """
 
 from __future__ import annotations

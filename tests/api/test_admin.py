@@ -38,6 +38,8 @@ def test_staff_create_a_client_with_its_scopes_in_the_admin(client, db):
             "bookme_client-MAX_NUM_FORMS": "1",
             "bookme_client-0-can_read": "on",
             "bookme_client-0-can_write": "on",
+            "webhook_subscriptions-TOTAL_FORMS": "0",
+            "webhook_subscriptions-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -9,6 +9,7 @@ from django.core import mail
 
 from booking.models import Customer, Meeting, TimeSlot, TimeSlotStatus
 from tests import seed_001
+from tests.background import run_tasks
 from tests.seed_001 import SEED_NOW, SEED_START, seed_world, with_ids
 
 
@@ -101,6 +102,7 @@ def test_the_seeds_booking_sequence(seed_caller, django_capture_on_commit_callba
     assert customer.external_id == f"{caller.application.pk}:67890"
     assert (customer.name, customer.email) == ("", "")
     # No address, no customer email; the adviser's email names the client's reference.
+    run_tasks()  # the emails go out in the worker
     assert [message.to for message in mail.outbox] == [[world.employee.email]]
     assert "Customer 67890" in mail.outbox[0].subject
     assert "Customer: Customer 67890\n" in mail.outbox[0].body

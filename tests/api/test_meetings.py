@@ -20,6 +20,7 @@ from tests.api.helpers import (
     reserve,
     reserve_body,
 )
+from tests.background import run_tasks
 
 MEETINGS = "/api/bookme/meetings"
 
@@ -125,6 +126,7 @@ def test_an_unknown_customer_id_alone_is_the_clients_reference(
         "",
         "",
     )
+    run_tasks()  # the emails go out in the worker
     assert [m.to for m in mail.outbox] == [[world.alice.email]]
     assert mail.outbox[0].reply_to == []
     assert "Customer 67890" in mail.outbox[0].subject

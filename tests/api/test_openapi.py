@@ -51,6 +51,9 @@ from tests.api.helpers import (
 WEDNESDAY_TEN, WEDNESDAY_ELEVEN = "2026-06-03T08:00:00Z", "2026-06-03T09:00:00Z"
 
 OPERATIONS = {
+    ("post", "/api/bookme/waitlist"): "write",
+    ("get", "/api/bookme/waitlist/{waitlistId}"): "read",
+    ("delete", "/api/bookme/waitlist/{waitlistId}"): "write",
     ("get", "/api/bookme/meeting-topics"): "read",
     ("get", "/api/config/customer-types"): "read",
     ("get", "/api/config/employees"): "read",
@@ -63,6 +66,10 @@ OPERATIONS = {
     ("get", "/api/bookme/meetings/{meetingId}"): "read",
     ("post", "/api/bookme/meetings/{meetingId}/cancel"): "write",
     ("post", "/api/bookme/meetings/{meetingId}/ical"): "read",
+    ("post", "/api/bookme/webhooks"): "write",
+    ("get", "/api/bookme/webhooks"): "read",
+    ("get", "/api/bookme/webhooks/{webhookId}"): "read",
+    ("delete", "/api/bookme/webhooks/{webhookId}"): "write",
 }
 
 

@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from booking import services
+from booking import effects, services
 from booking.actors import Actor
-from booking.models import BookingEvent
+from booking.models import BookingEvent, SideEffectRun
 from tests import factories
 
 TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
@@ -22,24 +22,46 @@ def _clock(frozen_clock):
 
 
 def test_each_meeting_event_sends_the_customer_and_the_employee_one_email(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, run_tasks
 ):
-    """Created, moved, cancelled: two emails each, sent from the event after commit."""
+    """Created, moved, cancelled: two emails each, scheduled after commit, sent by the worker."""
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         meeting = factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
     assert len(callbacks) == 1
+    assert mail.outbox == []  # nothing is sent in the request
+    run_tasks()
     assert len(mail.outbox) == 2
     with django_capture_on_commit_callbacks(execute=True):
         meeting = factories.reschedule(meeting, start=TEN + timedelta(hours=3))
+    run_tasks()
     assert len(mail.outbox) == 4
     with django_capture_on_commit_callbacks(execute=True):
         services.meeting_cancel(actor=Actor.system(), meeting_id=meeting.pk)
+    run_tasks()
     assert len(mail.outbox) == 6
     assert [m.subject.split(":")[0] for m in mail.outbox[4:]] == ["Cancelled", "Cancelled"]
+    keys = set(SideEffectRun.objects.values_list("key", flat=True))
+    created = BookingEvent.objects.get(kind="meeting_created")
+    assert f"{created.pk}:email.meeting_confirmed:customer" in keys
+    assert f"{created.pk}:email.meeting_confirmed:employee" in keys
+
+
+def test_an_event_handled_twice_sends_its_emails_once(
+    world, django_capture_on_commit_callbacks, run_tasks
+):
+    """The same event dispatched again (a retry, a replay) schedules nothing new."""
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    event = BookingEvent.objects.get(kind="meeting_created")
+    effects.dispatch(event)
+    run_tasks()
+    effects.dispatch(event)
+    run_tasks()
+    assert len(mail.outbox) == 2
 
 
 def test_holds_and_bookings_have_no_side_effect(world, django_capture_on_commit_callbacks):
-    """Events without a handler (held, booked, released) register nothing after commit."""
+    """Events without a handler (held, booked) register nothing after commit."""
     actor = Actor.for_session("a")
     with django_capture_on_commit_callbacks() as callbacks:
         slot, _ = services.time_slot_reserve(
@@ -49,9 +71,94 @@ def test_holds_and_bookings_have_no_side_effect(world, django_capture_on_commit_
             ),
         )
         services.time_slot_book(actor=actor, time_slot_id=slot.pk)
-        services.time_slot_release(actor=actor, time_slot_id=slot.pk)
     assert callbacks == []
-    assert BookingEvent.objects.count() == 3
+    assert BookingEvent.objects.count() == 2
+
+
+def test_a_failing_handler_does_not_stop_the_others(
+    world, django_capture_on_commit_callbacks, run_tasks, monkeypatch, caplog
+):
+    """One handler raising after commit is logged; the emails are still scheduled."""
+
+    def broken(event) -> None:
+        raise RuntimeError("handler bug")
+
+    monkeypatch.setitem(
+        effects._handlers, "meeting_created", [broken, *effects._handlers["meeting_created"]]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    run_tasks()
+    assert len(mail.outbox) == 2
+    assert "Handler broken failed" in caplog.text
+
+
+def test_on_refuses_an_unknown_event_kind():
+    """A typo in a kind would silently never fire: refused at import."""
+    with pytest.raises(ValueError, match="meeting_creatd"):
+        effects.on("meeting_creatd")
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+def test_an_email_that_never_goes_out_is_recorded_on_the_meeting(
+    world, django_capture_on_commit_callbacks, run_tasks, settings, frozen_clock
+):
+    """After the last retry the meeting says which email failed, and why, for staff."""
+    settings.EMAIL_BACKEND = "tests.booking.test_effects.FailingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    for _ in range(10):
+        run_tasks()
+        meeting.refresh_from_db()
+        assert meeting.email_failed_at is None or _ >= 7
+        frozen_clock.shift(timedelta(hours=1))
+    meeting.refresh_from_db()
+    assert meeting.email_failed_at is not None
+    assert "email.meeting_confirmed" in meeting.email_failure
+    assert "mail server down" in meeting.email_failure
+    runs = SideEffectRun.objects.filter(name="email.meeting_confirmed")
+    assert {(r.status, r.attempts) for r in runs} == {("failed", 8)}
+
+
+class RefusesOnce:
+    """Refuses the first message to `refused` (a mail server's 4xx), accepts the rest."""
+
+    refused: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        if messages[0].to[0] in self.refused:
+            RefusesOnce.refused = [a for a in self.refused if a != messages[0].to[0]]
+            raise ConnectionRefusedError("try later")
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+def test_a_retry_mails_only_whoever_did_not_get_theirs(
+    world, django_capture_on_commit_callbacks, run_tasks, settings, frozen_clock
+):
+    """The employee's mail fails once; a minute later the retry sends it, and the
+    customer, whose mail went out, gets no second one."""
+    settings.EMAIL_BACKEND = "tests.booking.test_effects.RefusesOnce"
+    RefusesOnce.refused = [world.alice.email]
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    run_tasks()
+    assert [m.to for m in mail.outbox] == [[meeting.customer.email]]
+    frozen_clock.shift(timedelta(minutes=1))
+    run_tasks()
+    assert [m.to for m in mail.outbox] == [[meeting.customer.email], [world.alice.email]]
+    meeting.refresh_from_db()
+    assert meeting.email_failed_at is None
 
 
 def test_a_rolled_back_meeting_sends_nothing(world, django_capture_on_commit_callbacks):
@@ -66,3 +173,4 @@ def test_a_rolled_back_meeting_sends_nothing(world, django_capture_on_commit_cal
         book_then_fail()
     assert mail.outbox == []
     assert not BookingEvent.objects.exists()
+    assert not SideEffectRun.objects.exists()

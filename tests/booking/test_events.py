@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from booking import services
 from booking.actors import Actor
+from booking.apps import EFFECT_MODULES
 from booking.errors import SlotUnavailable
 from booking.models import BookingEvent, BookingEventKind, TimeSlot, TimeSlotStatus
 from tests import factories
@@ -195,8 +196,10 @@ def test_a_race_leaves_as_many_events_as_successful_transitions(world):
     assert kinds() == ["held", "booked"]
 
 
-def test_only_the_effects_module_imports_emails():
-    """Side effects have one home: outside tests, only booking/effects.py imports emails."""
+def test_only_effect_modules_import_emails():
+    """Emails leave only from background effects: outside tests, booking.emails is imported
+    by the modules that register effects (BookingConfig's list) and by nothing else, so no
+    view, service or API endpoint can send one itself."""
     base = Path(django_settings.BASE_DIR)
     importers = set()
     for path in base.rglob("*.py"):
@@ -210,4 +213,38 @@ def test_only_the_effects_module_imports_emails():
                 names = [a.name for a in node.names]
             if "booking.emails" in names:
                 importers.add(str(path.relative_to(base)))
-    assert importers == {"booking/effects.py"}
+    effect_files = {name.replace(".", "/") + ".py" for name in EFFECT_MODULES}
+    assert importers
+    assert importers <= effect_files, importers - effect_files
+
+
+def test_what_follows_each_event_is_this_table():
+    """The whole event -> side-effect wiring in one place: a handler added, dropped or
+    registered for another kind shows up here (and in review) instead of silently."""
+    from booking import effects
+
+    wiring = {
+        kind: sorted(f"{h.__module__}.{h.__name__}" for h in effects.handlers_for(kind))
+        for kind in BookingEventKind.values
+    }
+    assert {kind: handlers for kind, handlers in wiring.items() if handlers} == {
+        "meeting_created": [
+            "booking.effects.schedule_meeting_emails",
+            "booking.reminders.plan_reminders",
+            "booking.webhooks.schedule_deliveries",
+        ],
+        "moved": [
+            "booking.effects.schedule_meeting_emails",
+            "booking.reminders.plan_reminders",
+            "booking.waitlist._time_freed",
+            "booking.webhooks.schedule_deliveries",
+        ],
+        "cancelled": [
+            "booking.effects.schedule_meeting_emails",
+            "booking.reminders.cancel_reminders",
+            "booking.waitlist._time_freed",
+            "booking.webhooks.schedule_deliveries",
+        ],
+        "expired": ["booking.waitlist._time_freed", "booking.webhooks.schedule_deliveries"],
+        "released": ["booking.waitlist._time_freed"],
+    }

@@ -49,6 +49,7 @@ from booking.search import SlotSearch, find_slots
 from config_data.models import InformationQuestion, MeetingType
 from tests import factories
 from tests.api.helpers import Caller, issue_token, make_application, reserve_body
+from tests.background import run_tasks
 from tests.factories import FACTORY_ACTOR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +107,7 @@ def book(far_apart, django_capture_on_commit_callbacks, **kwargs) -> Meeting:
 
 def shown(client, meeting: Meeting) -> dict[str, str]:
     """The zone and local start each consumer shows the meeting in."""
+    run_tasks()  # the emails go out in the worker
     page = client.get(reverse("booking:confirmed", args=[meeting.reference])).content.decode()
     return {
         "page": page,

@@ -14,6 +14,7 @@ from django.core import mail
 from django.utils import translation
 
 from booking.models import Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
+from tests.background import run_tasks
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +91,7 @@ def book_a_meeting(page, axe_check, t, *, meeting_type: str) -> Meeting:
 
 
 def manage_link_from_email(reference: str) -> str:
+    run_tasks()  # the emails go out in the worker
     confirmations = [m for m in mail.outbox if m.to == ["carla@example.com"]]
     assert confirmations, [m.to for m in mail.outbox]
     match = re.search(rf"https?://\S+/m/{re.escape(reference)}/", str(confirmations[0].body))
@@ -136,6 +138,7 @@ def reschedule_then_cancel(page, axe_check, t, meeting: Meeting) -> None:
     assert str(event["UID"]) == meeting.ical_uid
     assert event["SEQUENCE"] == cancelled.ical_sequence > moved.ical_sequence
 
+    run_tasks()
     subjects = [m.subject for m in mail.outbox if m.to == ["carla@example.com"]]
     assert len(subjects) == 3  # confirmed, moved, cancelled
 
@@ -182,6 +185,7 @@ def test_the_same_in_german_chosen_with_the_language_switcher(page, axe_check, b
 
     event = only_event(download_invite(page, t("Add to calendar (.ics)")))
     assert str(event["LOCATION"]).startswith("Meeting room 1, Harbour Street 1")
+    run_tasks()
     confirmation = next(m for m in mail.outbox if m.to == ["carla@example.com"])
     assert confirmation.body.startswith(t("Hello %(name)s,") % {"name": "Carla Customer"})
 

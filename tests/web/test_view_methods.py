@@ -60,6 +60,7 @@ def visitor(bank, django_user_model) -> tuple[Client, dict[str, object]]:
         "topic_id": bank.topic.pk,
         "slot_id": meeting.time_slot_id,
         "reference": meeting.reference,
+        "token": "not-a-real-offer-token",
     }
     return client, values
 

@@ -1,0 +1,139 @@
+"""Housekeeping on the background engine, no cron: a side effect that schedules its own next run.
+
+Every BOOKME_HOUSEKEEPING_MINUTES a worker removes expired OAuth access tokens and
+sessions, marks stale holds expired (through the service, so each records its `expired`
+event and what follows it), deletes finished tasks and side-effect records older than
+BOOKME_KEEP_TASK_RESULTS_DAYS, queues again side effects whose task was lost, and, when
+BOOKME_PURGE_PERSONAL_DATA_DAYS is set, deletes meetings that ended that long ago.
+
+The key of each run is its time bucket ("housekeeping:<bucket start>"), so however many
+processes start the chain (every `migrate` does) only one run per interval is ever pending.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
+
+from booking import tasks
+from booking.api.oauth import purge_expired_tokens
+from booking.models import Customer, Meeting, SideEffectRun, SideEffectStatus, TimeSlot
+from booking.services import expire_stale_holds
+
+logger = logging.getLogger(__name__)
+
+NAME = "housekeeping"
+
+
+def interval() -> timedelta:
+    return timedelta(minutes=settings.BOOKME_HOUSEKEEPING_MINUTES)
+
+
+def next_run_at(now: datetime) -> datetime:
+    """The start of the time bucket after the one `now` is in."""
+    step = interval().total_seconds()
+    return datetime.fromtimestamp((now.timestamp() // step + 1) * step, tz=now.tzinfo)
+
+
+def schedule_next(now: datetime | None = None) -> None:
+    """Schedule the next run, unless housekeeping is off; a second call is a no-op."""
+    if settings.BOOKME_HOUSEKEEPING_MINUTES == 0:
+        return
+    run_at = next_run_at(now or timezone.now())
+    tasks.schedule(NAME, key=f"{NAME}:{run_at.isoformat()}", run_after=run_at)
+
+
+def start_after_migrate(using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: start (or restart) the chain once the tables exist."""
+    if settings.BOOKME_HOUSEKEEPING_MINUTES == 0:
+        return
+    with transaction.atomic(using=using):
+        schedule_next()
+
+
+@tasks.effect(NAME, max_attempts=1)
+def housekeeping() -> None:
+    now = timezone.now()
+    # First, so that a failing step below never stops the chain.
+    schedule_next(now)
+    done = {
+        "tokens": purge_expired_tokens(),
+        "sessions": clear_expired_sessions(),
+        "holds": expire_all_stale_holds(now),
+        "requeued": tasks.requeue_lost(now),
+        "task_records": delete_old_task_records(now),
+        "meetings": purge_personal_data(now),
+    }
+    logger.info("Housekeeping: %s", done)
+
+
+def clear_expired_sessions() -> int:
+    """What `manage.py clearsessions` does; 1 when done, 0 for a backend that cannot."""
+    engine = import_module(settings.SESSION_ENGINE)
+    try:
+        engine.SessionStore.clear_expired()
+    except NotImplementedError:
+        return 0
+    return 1
+
+
+def expire_all_stale_holds(now: datetime) -> int:
+    """Mark every stale hold expired through the service, one resource at a time (its lock
+    order and events are the service's): the search needs none of this, but the records
+    and what follows an expiry (a waitlist offer) should not wait for the next booking."""
+    stale = TimeSlot.objects.stale_holds(now)
+    count = stale.count()
+    if not count:
+        return 0
+    for employee_id in set(stale.exclude(employee=None).values_list("employee_id", flat=True)):
+        with transaction.atomic():
+            expire_stale_holds(now=now, employee_id=employee_id, room_id=None)
+    for room_id in set(stale.exclude(room=None).values_list("room_id", flat=True)):
+        with transaction.atomic():
+            expire_stale_holds(now=now, employee_id=None, room_id=room_id)
+    return count
+
+
+def delete_old_task_records(now: datetime) -> int:
+    """Finished tasks and ended side effects past BOOKME_KEEP_TASK_RESULTS_DAYS."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = now - timedelta(days=settings.BOOKME_KEEP_TASK_RESULTS_DAYS)
+    results, _ = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lt=cutoff,
+    ).delete()
+    runs, _ = SideEffectRun.objects.filter(
+        status__in=[SideEffectStatus.DONE, SideEffectStatus.FAILED, SideEffectStatus.CANCELLED],
+        done_at__lt=cutoff,
+    ).delete()
+    return results + runs
+
+
+def purge_personal_data(now: datetime) -> int:
+    """Meetings that ended BOOKME_PURGE_PERSONAL_DATA_DAYS ago (answers with them; events
+    stay, without the meeting), then customers without account or meetings left."""
+    days = settings.BOOKME_PURGE_PERSONAL_DATA_DAYS
+    if not days:
+        return 0
+    cutoff = now - timedelta(days=days)
+    meetings, _ = Meeting.objects.filter(time_slot__end__lt=cutoff).delete()
+    orphans = Customer.objects.filter(meetings=None, user=None, created_at__lt=cutoff)
+    try:
+        orphans.delete()
+    except (ProtectedError, RestrictedError):
+        # Something else still needs some of them (e.g. a waitlist entry): keep those.
+        for customer in orphans:
+            try:
+                customer.delete()
+            except (ProtectedError, RestrictedError):
+                continue
+    return meetings
