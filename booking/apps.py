@@ -5,6 +5,7 @@ from importlib import import_module
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from django_tasks.signals import task_started
 
 # Modules that register side effects (booking.tasks.effect) and event handlers
 # (booking.effects.on): imported at start-up, so web processes and workers know them all.
@@ -29,3 +30,6 @@ class BookingConfig(AppConfig):
         # Every deployment migrates: that starts the housekeeping chain (and restarts it,
         # should it ever have stopped); each run then schedules the next.
         post_migrate.connect(housekeeping.start_after_migrate, sender=self)
+        # ...and so does every worker as it starts, should a run ever fail to schedule the
+        # next (e.g. a locked database) between two deployments.
+        task_started.connect(housekeeping.restart_on_worker)

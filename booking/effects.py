@@ -5,7 +5,10 @@ After the transaction that recorded an event commits, the handlers registered fo
 kind with `on(...)` run in the request's process; they only schedule side effects on the
 background engine (booking.tasks.schedule: cheap, no rendering, no network), which a
 worker then runs with retries. A rolled-back change schedules nothing, and a slow or
-failing mail server never touches a request.
+failing mail server never touches a request. An event whose handlers did not all run
+(the process died after the commit, a locked database) stays undispatched, and
+housekeeping dispatches it again (dispatch_lost): every handler schedules under keys
+unique per event or meeting, so a second dispatch adds only what the first missed.
 
 This module's own handlers schedule the meeting emails; reminders, the waitlist and
 webhooks register theirs in their own modules (imported by BookingConfig.ready).
@@ -17,22 +20,19 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from booking import emails, tasks
-from booking.models import BookingEventKind, Meeting
-
-if TYPE_CHECKING:
-    from booking.models import BookingEvent
+from booking.models import BookingEvent, BookingEventKind, Meeting
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[["BookingEvent"], None]
+Handler = Callable[[BookingEvent], None]
 
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
@@ -69,12 +69,50 @@ def event_recorded(event: BookingEvent) -> None:
 
 def dispatch(event: BookingEvent) -> None:
     """Pass a committed event to its handlers; one failing handler does not stop the others
-    (the change is committed: the request must not fail for it)."""
+    (the change is committed: the request must not fail for it). When all succeeded the
+    event is marked dispatched; otherwise housekeeping dispatches it again (dispatch_lost)."""
+    failed = False
     for handler in list(_handlers.get(event.kind, ())):
         try:
             handler(event)
         except Exception:
+            failed = True
             logger.exception("Handler %s failed for event %s", handler.__name__, event.pk)
+    if failed:
+        return
+    try:
+        BookingEvent.objects.filter(pk=event.pk).update(dispatched_at=timezone.now())
+    except Exception:
+        # Unmarked, it is dispatched again: harmless, every handler's key is per event.
+        logger.exception("Could not mark event %s dispatched", event.pk)
+
+
+# An event still undispatched this long after it was recorded lost its dispatch (the
+# process died after the commit, a handler failed): housekeeping dispatches it again.
+REDISPATCH_AFTER = timedelta(minutes=1)
+# Not older: a second dispatch is harmless only while the ledger rows of the first are
+# kept (BOOKME_KEEP_TASK_RESULTS_DAYS, at least one day).
+REDISPATCH_WITHIN = timedelta(days=1)
+# Events dispatched again per housekeeping run, oldest first; the rest wait for the next.
+REDISPATCH_BATCH = 500
+
+
+def dispatch_lost(now: datetime) -> int:
+    """Dispatch again the events whose dispatch was lost; how many. Safe beside a late
+    first dispatch: every handler schedules under keys unique per event or meeting, so an
+    effect scheduled already is not scheduled again."""
+    kinds = [kind for kind, handlers in _handlers.items() if handlers]
+    lost = BookingEvent.objects.filter(
+        kind__in=kinds,
+        dispatched_at=None,
+        created_at__gte=now - REDISPATCH_WITHIN,
+        created_at__lt=now - REDISPATCH_AFTER,
+    ).order_by("created_at", "pk")[:REDISPATCH_BATCH]
+    events = list(lost)
+    for event in events:
+        logger.warning("Dispatching event %s (%s) again", event.pk, event.kind)
+        dispatch(event)
+    return len(events)
 
 
 # The meeting emails: one effect per event and recipient, so a retry never mails again

@@ -114,6 +114,9 @@ MESSAGES: dict[str, Promise] = {
     "waitlist_beyond_horizon": _(
         "Times can be booked at most %(days)s days ahead: the range must start before then."
     ),
+    "waitlist_end_beyond_horizon": _(
+        "Times can be booked at most %(days)s days ahead: the range must end by then."
+    ),
     "waitlist_employee_elsewhere": _("This employee does not work at this branch."),
     "waitlist_entry_not_found": _("Waitlist entry not found."),
     "waitlist_offer_not_found": _("This offer does not exist."),

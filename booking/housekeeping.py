@@ -2,12 +2,14 @@
 
 Every BOOKME_HOUSEKEEPING_MINUTES a worker removes expired OAuth access tokens and
 sessions, marks stale holds expired (through the service, so each records its `expired`
-event and what follows it), deletes finished tasks and side-effect records older than
+event and what follows it), dispatches again events whose dispatch was lost
+(booking.effects.dispatch_lost), deletes finished tasks and side-effect records older than
 BOOKME_KEEP_TASK_RESULTS_DAYS, queues again side effects whose task was lost, and, when
 BOOKME_PURGE_PERSONAL_DATA_DAYS is set, deletes meetings that ended that long ago.
 
 The key of each run is its time bucket ("housekeeping:<bucket start>"), so however many
-processes start the chain (every `migrate` does) only one run per interval is ever pending.
+processes start the chain (every `migrate` does, and every worker as it starts its first
+task) only one run per interval is ever pending.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from importlib import import_module
+from time import monotonic
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +25,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
-from booking import tasks
+from booking import effects, tasks
 from booking.api.oauth import purge_expired_tokens
 from booking.models import Customer, Meeting, SideEffectRun, SideEffectStatus, TimeSlot
 from booking.services import expire_stale_holds
@@ -50,6 +53,32 @@ def schedule_next(now: datetime | None = None) -> None:
     tasks.schedule(NAME, key=f"{NAME}:{run_at.isoformat()}", run_after=run_at)
 
 
+# The worker that last checked the chain, and when (monotonic()): one check per worker
+# process as it starts its first task, then one per interval.
+_last_check: tuple[str, float] | None = None
+
+
+def restart_on_worker(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    """django-tasks' task_started: a starting worker (re)starts the chain, should it ever
+    have stopped (a run that could not schedule the next), and so does a long-running one
+    once per interval. A no-op while the chain is alive: the next run's key is its bucket."""
+    global _last_check
+    if settings.BOOKME_HOUSEKEEPING_MINUTES == 0:
+        return
+    worker = task_result.worker_ids[-1] if task_result.worker_ids else ""
+    now = monotonic()
+    checked = _last_check
+    if checked and checked[0] == worker and now - checked[1] < interval().total_seconds():
+        return
+    _last_check = (worker, now)
+    try:
+        with transaction.atomic():
+            schedule_next()
+    except Exception:
+        # Raising here would fail the task the worker is about to run.
+        logger.exception("Could not restart housekeeping")
+
+
 def start_after_migrate(using: str = "default", **kwargs: Any) -> None:
     """post_migrate: start (or restart) the chain once the tables exist."""
     if settings.BOOKME_HOUSEKEEPING_MINUTES == 0:
@@ -67,6 +96,7 @@ def housekeeping() -> None:
         "tokens": purge_expired_tokens(),
         "sessions": clear_expired_sessions(),
         "holds": expire_all_stale_holds(now),
+        "redispatched": effects.dispatch_lost(now),
         "requeued": tasks.requeue_lost(now),
         "task_records": delete_old_task_records(now),
         "meetings": purge_personal_data(now),

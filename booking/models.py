@@ -556,6 +556,9 @@ class BookingEvent(models.Model):
     actor_id = models.CharField(_("actor"), max_length=200)
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+    # When its handlers ran (booking.effects.dispatch); null: not yet, or a handler failed,
+    # or its kind has none. Housekeeping dispatches again what stays null too long.
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -1,4 +1,4 @@
-"""The background engine: side effects run by workers, at most once each, retried when they fail.
+"""The background engine: side effects run by workers, once each, retried when they fail.
 
 Built on Django's task interface (django-tasks, the backport of Django 6's django.tasks) with
 the database backend: the queue is a table, and any number of `manage.py db_worker`
@@ -11,6 +11,10 @@ processes share it. On top of it a ledger, SideEffectRun, gives each side effect
   it: two workers, or one task queued twice, never both run it.
 - When the function raises, the row goes back to pending and a new task is queued with
   exponential backoff, up to max_attempts; after the last, `on_give_up` is called once.
+
+Exactly once, unless a worker dies mid-effect: then, after STALE_RUN_AFTER, another worker
+runs it again, so an effect is done at least once (an email carries a Message-ID made from
+its key, `running_key()`, so mail clients show a second copy once).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -53,6 +58,8 @@ class Effect:
 
 
 _effects: dict[str, Effect] = {}
+# The key of the effect running in this context, for what it makes (an email's Message-ID).
+_running_key: ContextVar[str | None] = ContextVar("running_side_effect", default=None)
 
 
 def effect(
@@ -60,10 +67,11 @@ def effect(
 ) -> Callable[[F_], F_]:
     """Register a side-effect function under `name` (e.g. "email.meeting_confirmed").
 
-    The function takes JSON-able keyword arguments only and runs in a worker, at most once
-    successfully per key, retried with exponential backoff when it raises (1 min, 2, 4, ...
-    capped at 1 h, up to max_attempts); after the last attempt `on_give_up(key, kwargs,
-    exc)` is called once (e.g. to record the failure on the meeting).
+    The function takes JSON-able keyword arguments only and runs in a worker, once
+    successfully per key (again only if a worker dies mid-run), retried with exponential
+    backoff when it raises (1 min, 2, 4, ... capped at 1 h, up to max_attempts); after the
+    last attempt `on_give_up(key, kwargs, exc)` is called once (e.g. to record the failure
+    on the meeting).
     """
     if max_attempts < 1:
         raise ImproperlyConfigured(f"Effect {name!r}: max_attempts must be at least 1.")
@@ -117,6 +125,11 @@ def registered(name: str) -> Effect:
     return _effects[name]
 
 
+def running_key() -> str | None:
+    """The key of the side effect being run here; None outside one."""
+    return _running_key.get()
+
+
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failed attempt."""
     return min(FIRST_RETRY_DELAY * 2 ** min(attempts - 1, 30), MAX_RETRY_DELAY)
@@ -129,6 +142,7 @@ def run_effect(key: str) -> str:
         return "skipped"
     run = SideEffectRun.objects.get(key=key)
     found = _effects.get(run.name)
+    token = _running_key.set(key)
     try:
         if found is None:
             # A worker older than the web process that scheduled it: retried after a deploy.
@@ -136,6 +150,8 @@ def run_effect(key: str) -> str:
         found.function(**run.kwargs)
     except Exception as exc:
         return _failed(run, found, exc)
+    finally:
+        _running_key.reset(token)
     SideEffectRun.objects.filter(pk=run.pk, status=SideEffectStatus.RUNNING).update(
         status=SideEffectStatus.DONE, done_at=timezone.now(), last_error=""
     )
@@ -143,15 +159,18 @@ def run_effect(key: str) -> str:
 
 
 def requeue_lost(now: datetime | None = None) -> int:
-    """Queue again the runs whose task is gone: a worker that died mid-run, a task row
-    deleted by hand. A duplicate task is harmless (the claim lets one through). Returns how
-    many. Called by housekeeping."""
+    """Queue again the runs whose task is gone: a worker that died mid-run or before its
+    claim, a task row deleted by hand. A duplicate task is harmless (the claim lets one
+    through). Returns how many. Called by housekeeping."""
     from django_tasks_db.models import DBTaskResult
 
     now = now or timezone.now()
-    live_tasks = DBTaskResult.objects.filter(
-        status__in=["READY", "RUNNING"], id__in=_pending_task_ids(now)
-    ).values_list("id", flat=True)
+    # A task running this long for a run still pending had its worker die before the claim.
+    live_tasks = (
+        DBTaskResult.objects.filter(id__in=_pending_task_ids(now))
+        .filter(Q(status="READY") | Q(status="RUNNING", started_at__gte=now - STALE_RUN_AFTER))
+        .values_list("id", flat=True)
+    )
     live = {str(task_id) for task_id in live_tasks}
     lost = [
         run

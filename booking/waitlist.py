@@ -98,6 +98,17 @@ def offer_actor(entry_id: int) -> Actor:
     return Actor.system(f"waitlist:{entry_id}")
 
 
+def bookable_until(topic: MeetingTopic, now: datetime) -> datetime:
+    """The latest start a search offers for the topic (booking.search's SlotRules.latest)."""
+    return now + timedelta(days=topic.booking_horizon)
+
+
+def latest_end(topic: MeetingTopic, now: datetime) -> datetime:
+    """The latest a waitlist range may end: a day past the horizon, so that its last day
+    can be wished for whole (the website's ranges end at a local midnight)."""
+    return bookable_until(topic, now) + timedelta(days=1)
+
+
 def _validate(wish: Wish, *, now: datetime) -> None:
     topic = wish.topic
     if wish.window_start.tzinfo is None or wish.window_end.tzinfo is None:
@@ -106,7 +117,9 @@ def _validate(wish: Wish, *, now: datetime) -> None:
         raise InvalidRequest("end_before_start", field="end")
     if wish.window_end <= now:
         raise InvalidRequest("waitlist_range_past", field="end")
-    if wish.window_start >= now + timedelta(days=topic.booking_horizon):
+    if wish.window_end > latest_end(topic, now):
+        raise InvalidRequest("waitlist_end_beyond_horizon", field="end", days=topic.booking_horizon)
+    if wish.window_start >= bookable_until(topic, now):
         raise InvalidRequest("waitlist_beyond_horizon", field="start", days=topic.booking_horizon)
     if wish.meeting_type not in topic.meeting_types:
         raise InvalidRequest(
@@ -222,7 +235,10 @@ def end_past_entries(*, now: datetime | None = None) -> int:
 
 def _free_slots(entry: WaitlistEntry, start: datetime, end: datetime, *, now: datetime) -> list:
     """The entry's free times starting in [start, end) and ending within its range."""
-    start, end = max(start, entry.window_start, now), min(end, entry.window_end)
+    # Never past what is bookable: an entry may outlast the horizon (joined before it
+    # shrank), and each month searched costs a search on every scan.
+    start = max(start, entry.window_start, now)
+    end = min(end, entry.window_end, bookable_until(entry.topic, now))
     found: list[Slot] = []
     while start < end:
         chunk_end = min(end, start + max_search_window())
@@ -327,11 +343,32 @@ def offer_freed_time(*, time_slot_id: int, now: datetime | None = None) -> list[
             topic__employees=slot.employee_id,
         )
     offers = []
+    # What of the freed time no offer's hold covers yet: once none is left, the other
+    # waiters need no search (a freed time would otherwise cost one per waiter).
+    uncovered = [(slot.blocked_start, slot.blocked_end)]
     for entry_id in entries.first_come().values_list("pk", flat=True)[:MAX_ENTRIES_PER_RUN]:
-        offer = _offer_to(entry_id, slot.blocked_start, slot.blocked_end, now=now)
-        if offer is not None:
-            offers.append(offer)
+        offer = _offer_to(entry_id, uncovered[0][0], uncovered[-1][1], now=now)
+        if offer is None:
+            continue
+        offers.append(offer)
+        hold = offer.time_slot
+        uncovered = _without(uncovered, hold.blocked_start, hold.blocked_end)
+        if not uncovered:
+            break
     return offers
+
+
+def _without(
+    intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The sorted intervals minus [start, end)."""
+    rest = []
+    for a, b in intervals:
+        if a < start:
+            rest.append((a, min(b, start)))
+        if b > end:
+            rest.append((max(a, end), b))
+    return rest
 
 
 def scan(*, now: datetime | None = None) -> list[WaitlistOffer]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import io
 import ipaddress
 import logging
 import socket
@@ -78,8 +79,9 @@ EVENT_TYPES: dict[str, WebhookEventType] = {
 # Seconds: a receiver should answer at once and do its work later.
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
-# However slowly a receiver drips its answer, reading it stops after this long.
-RESPONSE_DEADLINE = 10.0
+# The whole exchange: connect, send, status line, headers and the start of the answer. A
+# receiver dripping a byte just inside READ_TIMEOUT would otherwise hold a worker for days.
+EXCHANGE_DEADLINE = 15.0
 
 # Retries with the engine's backoff (booking.tasks.retry_delay) until a day has passed.
 WEBHOOK_RETRY_PERIOD = timedelta(hours=24)
@@ -112,14 +114,31 @@ def allow_local() -> bool:
     return bool(settings.BOOKME_WEBHOOKS_ALLOW_LOCAL)
 
 
+# IPv6 ranges whose last 32 bits are the IPv4 address a connection reaches.
+_IPV4_IN_LAST_32_BITS = [
+    ipaddress.IPv6Network("::ffff:0:0/96"),  # IPv4-mapped
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated (SIIT)
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64, well-known prefix (DNS64 hands it out)
+]
+# IPv6 ranges leading to IPv4 in a way the address alone does not tell: refused.
+_IPV4_UNKNOWABLE = [
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated)
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # NAT64, local use: the operator's layout
+    ipaddress.IPv6Network("2001::/32"),  # Teredo: a tunnel to a host behind NAT
+]
+
+
 def is_public_address(address: str) -> bool:
     """Only addresses on the public internet: no loopback, private, link-local (cloud
-    metadata), multicast or reserved ones, including IPv4 written as IPv6."""
+    metadata), multicast or reserved ones, including IPv4 reached through IPv6."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is not None:
-            ip = embedded
+        if any(ip in network for network in _IPV4_UNKNOWABLE):
+            return False
+        if any(ip in network for network in _IPV4_IN_LAST_32_BITS):
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
     return ip.is_global and not ip.is_multicast
 
 
@@ -296,26 +315,81 @@ class Answer:
     error: str = ""
 
 
+class _Deadline:
+    """EXCHANGE_DEADLINE from now; each socket operation waits at most what is left."""
+
+    def __init__(self) -> None:
+        self.seconds = EXCHANGE_DEADLINE
+        self.at = time.monotonic() + self.seconds
+
+    def timeout(self, limit: float) -> float:
+        """`limit`, cut to the time left; TimeoutError once none is."""
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"timed out: no complete answer within {self.seconds:g} s")
+        return min(limit, left)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's reader, its timeout set before each read to what the deadline leaves."""
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self.raw, self.sock, self.deadline = raw, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        self.sock.settimeout(self.deadline.timeout(READ_TIMEOUT))
+        return self.raw.readinto(buffer)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _response_class(deadline: _Deadline) -> type[http.client.HTTPResponse]:
+    class DeadlineResponse(http.client.HTTPResponse):
+        """Status line, headers and body all read under the exchange's deadline."""
+
+        def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+            super().__init__(sock, *args, **kwargs)
+            # Nothing is read yet. The raw reader keeps its hold on the socket, so the
+            # connection closing early (Connection: close) leaves it open until we are done.
+            raw = self.fp.detach()
+            self.fp = io.BufferedReader(_DeadlineReader(raw, sock, deadline))
+
+    return DeadlineResponse
+
+
+def _open(address: str, port: int, deadline: _Deadline) -> socket.socket:
+    sock = socket.create_connection((address, port), deadline.timeout(CONNECT_TIMEOUT))
+    # Also bounds the TLS handshake and the request's one sendall, each as a whole.
+    sock.settimeout(deadline.timeout(READ_TIMEOUT))
+    return sock
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the address that was checked, whatever the name resolves to now."""
 
-    def __init__(self, host: str, port: int | None, *, address: str) -> None:
+    def __init__(self, host: str, port: int, *, address: str, deadline: _Deadline) -> None:
         super().__init__(host, port, timeout=READ_TIMEOUT)
-        self.address = address
+        self.address, self.deadline = address, deadline
+        self.response_class = _response_class(deadline)
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), CONNECT_TIMEOUT)
-        self.sock.settimeout(READ_TIMEOUT)
+        self.sock = _open(self.address, self.port, self.deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int | None, *, address: str) -> None:
+    def __init__(self, host: str, port: int, *, address: str, deadline: _Deadline) -> None:
         super().__init__(host, port, timeout=READ_TIMEOUT, context=ssl.create_default_context())
-        self.address = address
+        self.address, self.deadline = address, deadline
+        self.response_class = _response_class(deadline)
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.address, self.port), CONNECT_TIMEOUT)
-        sock.settimeout(READ_TIMEOUT)
+        sock = _open(self.address, self.port, self.deadline)
         # The certificate is checked against the name in the URL, not the address.
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
@@ -336,7 +410,8 @@ def resolve(host: str, port: int) -> str:
 
 
 def post(url: str, body: str, headers: dict[str, str]) -> Answer:
-    """POST once: no redirect followed, the answer read up to RESPONSE_SNIPPET_LENGTH."""
+    """POST once: no redirect followed, the answer read up to RESPONSE_SNIPPET_LENGTH, all
+    within EXCHANGE_DEADLINE (past it, an error: the attempt failed)."""
     problem = target_url_problem(url)
     if problem:
         raise TargetRefused(problem)
@@ -346,7 +421,7 @@ def post(url: str, body: str, headers: dict[str, str]) -> Answer:
     port = parts.port or (443 if https else 80)
     address = resolve(host, port)
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    connection = connection_class(host, port, address=address)
+    connection = connection_class(host, port, address=address, deadline=_Deadline())
     path = parts.path or "/"
     if parts.query:
         path += f"?{parts.query}"
@@ -362,8 +437,8 @@ def post(url: str, body: str, headers: dict[str, str]) -> Answer:
 
 def _read_some(response: http.client.HTTPResponse) -> str:
     chunks: list[bytes] = []
-    size, deadline = 0, time.monotonic() + RESPONSE_DEADLINE
-    while size < RESPONSE_SNIPPET_LENGTH and time.monotonic() < deadline:
+    size = 0
+    while size < RESPONSE_SNIPPET_LENGTH:
         chunk = response.read1(RESPONSE_SNIPPET_LENGTH - size)
         if not chunk:
             break

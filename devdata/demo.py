@@ -18,7 +18,14 @@ from django.db import transaction
 from booking import reminders, services, tasks, waitlist
 from booking.actors import Actor
 from booking.errors import BookingError
-from booking.models import Customer, Meeting, TimeSlot, WaitlistEntry
+from booking.models import (
+    BookingEvent,
+    BookingEventKind,
+    Customer,
+    Meeting,
+    TimeSlot,
+    WaitlistEntry,
+)
 from booking.search import SlotSearch, find_slots
 from config_data.models import (
     ClosedDay,
@@ -310,9 +317,22 @@ DEMO_REMINDER_AFTER = timedelta(minutes=1)
 def load_meetings(*, now: datetime, seed: int = 2026) -> int:
     """Meetings over the coming two weeks, once; then a reminder to show (every load)."""
     created = _load_meetings(now=now, seed=seed)
+    quiet_demo_booking_emails()
     schedule_demo_reminder(now=now)
     schedule_demo_waitlist_offer(now=now)
     return created
+
+
+def quiet_demo_booking_emails() -> int:
+    """The demo's meetings are history, not news: nobody is mailed that they were booked.
+
+    Their confirmation emails were scheduled like any booking's (the worker would print
+    two hundred of them); they are cancelled before a worker runs. Returns how many.
+    """
+    events = BookingEvent.objects.filter(
+        kind=BookingEventKind.MEETING_CREATED, meeting__owner=DEMO_ACTOR.holder
+    ).values_list("pk", flat=True)
+    return sum(tasks.cancel_scheduled(f"{pk}:email.") for pk in events)
 
 
 def schedule_demo_reminder(*, now: datetime) -> Meeting | None:

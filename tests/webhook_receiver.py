@@ -29,6 +29,9 @@ class Receiver:
     answer_body: bytes = b"ok"
     answer_headers: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 0.0
+    # Answer "200 OK", then one header byte every 50 ms for this long (each read is quick,
+    # the headers never end), then hang up.
+    trickle_seconds: float = 0.0
 
     @property
     def url(self) -> str:
@@ -43,6 +46,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             receiver.received.append(Received(self.path, dict(self.headers.items()), body))
             if receiver.hang_seconds:
                 time.sleep(receiver.hang_seconds)
+            if receiver.trickle_seconds:
+                self._trickle(receiver.trickle_seconds)
+                return
             status = receiver.statuses.pop(0) if receiver.statuses else 200
             self.send_response(status)
             for name, value in receiver.answer_headers.items():
@@ -52,6 +58,15 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             # The client may stop reading early: what a limited reader does.
             with contextlib.suppress(OSError):
                 self.wfile.write(receiver.answer_body)
+
+        def _trickle(self, seconds: float) -> None:
+            self.close_connection = True
+            stop = time.monotonic() + seconds
+            with contextlib.suppress(OSError):  # the client gave up and closed
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while time.monotonic() < stop:
+                    self.wfile.write(b"a")
+                    time.sleep(0.05)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -188,8 +188,9 @@ def join_waitlist(request: ApiRequest, payload: WaitlistIn) -> Status[WaitlistOu
     range (a cancellation, a reschedule, a lapsed hold, changed hours), BookMe holds it for
     the customer for BOOKME_WAITLIST_OFFER_MINUTES and emails them a single-use link to take
     it; unused, it passes to the next customer. First come, first served; one offer per
-    customer at a time. The range must end in the future and start within the topic's
-    booking horizon. You can have at most 1000 customers waiting at once (429 past that).
+    customer at a time. The range must end in the future, start within the topic's
+    booking horizon and end at most a day after it (400 on endDate past that). You can
+    have at most 1000 customers waiting at once (429 past that).
     """
     topic = lookups.topic(payload.theme_id, parameter="themeId")
     location = _location(payload.location_id) if payload.location_id is not None else None

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from booking import waitlist, waitlist_links
-from booking.errors import BookingError, HoldExpired, InvalidState
+from booking.errors import BookingError, HoldExpired, InvalidRequest, InvalidState
 from booking.forms import ANY_EMPLOYEE, OptionsForm, topic_employees
 from booking.models import (
     OfferStatus,
@@ -30,6 +30,7 @@ from booking.views.holds import browser_actor
 from booking.views.picker import PickerOptions, local_midnight
 from booking.views.rendering import HtmxHttpRequest, render_page
 from booking.views.session_holds import HoldInfo, remember_hold
+from config_data.models import MeetingTopic
 
 # What the range fields show first: from today, for two weeks.
 DEFAULT_RANGE_DAYS = 14
@@ -54,11 +55,34 @@ class WaitlistForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
+    def __init__(
+        self, *args: Any, topic: MeetingTopic, now: datetime, zone: ZoneInfo, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.topic, self.today = topic, now.astimezone(zone).date()
+        # The last day whose end (the next local midnight) the waitlist accepts.
+        self.last_day = waitlist.latest_end(topic, now).astimezone(zone).date() - timedelta(days=1)
+        # A hint for the date picker; clean() is what holds.
+        self.fields["until_date"].widget.attrs.update(
+            min=self.today.isoformat(), max=self.last_day.isoformat()
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, until = data.get("from_date"), data.get("until_date")
-        if start and until and until < start:
+        if until is None:
+            return data
+        # Checked here, before any date arithmetic: 9999-12-31 plus a day overflows.
+        if until > self.last_day:
+            error = InvalidRequest("waitlist_end_beyond_horizon", days=self.topic.booking_horizon)
+            self.add_error("until_date", error.message)
+        elif until < self.today:
+            self.add_error("until_date", InvalidRequest("waitlist_range_past").message)
+        elif start and until < start:
             self.add_error("until_date", gettext_lazy("The last day must not be before the first."))
+        elif start and start < self.today:
+            # Days already over add nothing (and year 1 overflows once in UTC).
+            data["from_date"] = self.today
         return data
 
 
@@ -72,10 +96,11 @@ def join(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
         return redirect(reverse("booking:options", args=[topic.pk]) + options_query(data))
     choice = picker_options(options_form, topic, category)
     zone = choice.zone
-    today = timezone.now().astimezone(zone).date()
+    now = timezone.now()
+    today = now.astimezone(zone).date()
     entry, error, status = None, "", 200
     if request.method == "POST":
-        form = WaitlistForm(request.POST)
+        form = WaitlistForm(request.POST, topic=topic, now=now, zone=zone)
         if form.is_valid():
             try:
                 entry = _join(request, form, choice, zone)
@@ -88,9 +113,11 @@ def join(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
         if entry is None and not error:
             status = 422 if request.htmx else 200
     else:
-        form = WaitlistForm(
-            initial={"from_date": today, "until_date": today + timedelta(days=DEFAULT_RANGE_DAYS)}
-        )
+        form = WaitlistForm(topic=topic, now=now, zone=zone)
+        form.initial = {
+            "from_date": today,
+            "until_date": min(today + timedelta(days=DEFAULT_RANGE_DAYS), form.last_day),
+        }
     context = {
         "topic": topic,
         "options": choice,

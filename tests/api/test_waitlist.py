@@ -68,6 +68,7 @@ def test_another_clients_entry_is_404(world, caller, outsider):
             "endDate",
             "waitlist_range_past",
         ),
+        ({"endDate": "2099-12-31T00:00:00Z"}, 400, "endDate", "waitlist_end_beyond_horizon"),
         ({"meetingType": "phone"}, 400, "meetingType", "topic_meeting_type"),
         ({"meetingType": "fax"}, 400, "meetingType", "invalid_input"),
         ({"themeId": "999999"}, 404, "themeId", "not_found"),

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.test import Client
 
 from booking import webhooks
@@ -161,8 +163,8 @@ def staff_client(db) -> Client:
     return http
 
 
-def test_staff_subscribe_a_client_in_the_admin_and_see_the_secret_once(staff_client, caller):
-    """The application page has the subscriptions inline; saving a new one shows its secret."""
+def _new_subscription_form(staff_client: Client, caller) -> tuple[str, dict[str, typing.Any]]:
+    """The application's admin page and a valid POST adding one subscription."""
     url = f"/admin/oauth2_provider/application/{caller.application.pk}/change/"
     page = staff_client.get(url)
     assert page.status_code == 200
@@ -188,12 +190,34 @@ def test_staff_subscribe_a_client_in_the_admin_and_see_the_secret_once(staff_cli
             "webhook_subscriptions-0-active": "on",
         }
     )
+    return url, data
+
+
+def test_staff_subscribe_a_client_in_the_admin_and_see_the_secret_once(staff_client, caller):
+    """The application page has the subscriptions inline; saving a new one shows its secret."""
+    url, data = _new_subscription_form(staff_client, caller)
     response = staff_client.post(url, data, follow=True)
     assert response.status_code == 200
     subscription = WebhookSubscription.objects.get()
     assert subscription.events == ["meeting.created", "time_slot.expired"]
     shown = [str(m) for m in response.context["messages"]]
     assert any(subscription.secret in m for m in shown), shown
+
+
+def test_the_shown_secret_never_travels_in_a_cookie(staff_client, caller):
+    """The message carrying the signing secret stays on the server (session storage): no
+    Set-Cookie of the save or of the page showing it holds the secret, even encoded."""
+    url, data = _new_subscription_form(staff_client, caller)
+    saved = staff_client.post(url, data)
+    assert saved.status_code == 302
+    shown = staff_client.get(saved["Location"])
+    secret = WebhookSubscription.objects.get().secret
+    assert secret in shown.content.decode()
+    for response in (saved, shown):
+        for cookie in response.cookies.values():
+            decoded = CookieStorage(HttpRequest())._decode(cookie.value)
+            assert secret not in cookie.value
+            assert secret not in str(decoded)
 
 
 def test_the_model_refuses_a_private_target_for_the_admin_too(caller):

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import OperationalError, transaction
+from django.utils import timezone
 
-from booking import effects, services
+from booking import effects, services, tasks
 from booking.actors import Actor
 from booking.models import BookingEvent, SideEffectRun
 from tests import factories
@@ -174,3 +175,92 @@ def test_a_rolled_back_meeting_sends_nothing(world, django_capture_on_commit_cal
     assert mail.outbox == []
     assert not BookingEvent.objects.exists()
     assert not SideEffectRun.objects.exists()
+
+
+def test_a_dispatched_event_is_marked_so(world, django_capture_on_commit_callbacks, now):
+    """After its handlers ran, the event says when; before the commit it does not."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    event = BookingEvent.objects.get(kind="meeting_created")
+    assert event.dispatched_at is None
+    for callback in callbacks:
+        callback()
+    event.refresh_from_db()
+    assert event.dispatched_at == now
+
+
+def test_an_event_whose_handler_failed_is_not_marked_dispatched(
+    world, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    """A handler raising (a locked database) leaves the event for housekeeping to retry."""
+
+    def locked(event) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setitem(
+        effects._handlers, "meeting_created", [*effects._handlers["meeting_created"], locked]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    assert BookingEvent.objects.get(kind="meeting_created").dispatched_at is None
+    assert "Handler locked failed" in caplog.text
+
+
+def test_a_lost_dispatch_is_made_again_after_a_minute_and_sends_each_email_once(
+    world, django_capture_on_commit_callbacks, run_tasks, monkeypatch, frozen_clock
+):
+    """The process died after commit (no dispatch) for one meeting, and scheduling failed
+    half-way for another: a minute later dispatch_lost makes up for both, and whoever had
+    an email scheduled already gets no second one."""
+    with django_capture_on_commit_callbacks(execute=False):
+        factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    real_schedule = tasks.schedule
+
+    def locked_for_the_employee(name: str, **kwargs) -> None:
+        if kwargs.get("recipient") == "employee":
+            raise OperationalError("database is locked")
+        real_schedule(name, **kwargs)
+
+    monkeypatch.setattr(tasks, "schedule", locked_for_the_employee)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.meeting(
+            topic=world.topic, employee=world.bob, start=TEN, customer_email="dan@example.com"
+        )
+    monkeypatch.setattr(tasks, "schedule", real_schedule)
+    run_tasks()
+    assert [m.to for m in mail.outbox] == [["dan@example.com"]]
+    frozen_clock.shift(timedelta(seconds=59))
+    assert effects.dispatch_lost(timezone.now()) == 0  # perhaps still being dispatched
+    frozen_clock.shift(timedelta(seconds=2))
+    assert effects.dispatch_lost(timezone.now()) == 2
+    run_tasks()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["dan@example.com", "carla@example.com", world.alice.email, world.bob.email]
+    )
+    assert not BookingEvent.objects.filter(kind="meeting_created", dispatched_at=None).exists()
+    assert effects.dispatch_lost(timezone.now()) == 0
+
+
+def test_events_older_than_a_day_or_without_handlers_are_never_dispatched_again(
+    world, django_capture_on_commit_callbacks, run_tasks, frozen_clock
+):
+    """Past a day the ledger that makes a second dispatch harmless may be gone: left alone.
+    A hold has no handler: nothing to dispatch."""
+    with django_capture_on_commit_callbacks(execute=False):
+        factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    frozen_clock.shift(effects.REDISPATCH_WITHIN + timedelta(seconds=1))
+    actor = Actor.for_session("a")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.time_slot_reserve(
+            actor=actor,
+            wanted=services.SlotRequest(
+                start=TEN + timedelta(days=7),
+                end=TEN + timedelta(days=7, hours=1),
+                employee=world.alice,
+                topic=world.topic,
+            ),
+        )
+    frozen_clock.shift(timedelta(minutes=5))
+    assert effects.dispatch_lost(timezone.now()) == 0
+    run_tasks()
+    assert mail.outbox == []

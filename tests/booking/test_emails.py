@@ -22,8 +22,9 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import transaction
+from django.utils import timezone
 
-from booking import emails, services
+from booking import emails, services, tasks
 from booking.actors import Actor
 from booking.ical import manage_url
 from booking.models import (
@@ -636,3 +637,37 @@ def test_email_templates_carry_styles_but_no_code():
     assert [
         f"{p.name}: {m.group(0)}" for p in templates for m in code.finditer(p.read_text())
     ] == []
+
+
+class TestMessageId:
+    def test_an_email_sent_again_after_a_worker_died_keeps_its_message_id(
+        self, book, run_tasks, frozen_clock, settings
+    ):
+        """A side effect's email has a Message-ID from its key: a second attempt (the worker
+        died after sending) is the same message to mail clients, which show it once."""
+        settings.BOOKME_SITE_URL = "https://book.example.com"
+        book()
+        first = {m.to[0]: m.message()["Message-ID"] for m in mail.outbox}
+        run = SideEffectRun.objects.get(key__endswith="email.meeting_confirmed:customer")
+        # The worker died between sending and marking the run done.
+        SideEffectRun.objects.filter(pk=run.pk).update(
+            status=SideEffectStatus.RUNNING, started_at=timezone.now()
+        )
+        frozen_clock.shift(tasks.STALE_RUN_AFTER + timedelta(minutes=1))
+        assert tasks.requeue_lost() == 1
+        run_tasks()
+        again = mail.outbox[2]
+        assert again.to == ["carla@example.com"]
+        assert again.message()["Message-ID"] == first["carla@example.com"]
+        # One per effect and recipient: the employee's differs, and both look like ids.
+        assert first["carla@example.com"] != first["alice@bank.example"]
+        assert all(re.fullmatch(r"<[0-9a-f]{32}@book\.example\.com>", v) for v in first.values())
+
+    def test_an_email_outside_a_side_effect_gets_a_fresh_message_id(self, book):
+        """Sent directly (not by the worker) there is no key: Django's own random id."""
+        meeting = book()
+        mail.outbox.clear()
+        emails.send_meeting_email(meeting.pk, emails.CONFIRMED, recipient="customer")
+        emails.send_meeting_email(meeting.pk, emails.CONFIRMED, recipient="customer")
+        ids = [m.message()["Message-ID"] for m in mail.outbox]
+        assert ids[0] != ids[1]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.db import OperationalError
 from django_tasks_db.models import DBTaskResult
 from oauth2_provider.models import get_access_token_model
 
@@ -162,3 +164,64 @@ def test_personal_data_is_kept_unless_a_setting_says_otherwise(world, clock, run
     assert list(Customer.objects.values_list("email", flat=True)) == ["dan@example.com"]
     assert BookingEvent.objects.filter(meeting=None, kind="meeting_created").exists()
     assert TimeSlot.objects.filter(pk=old.time_slot_id).exists()
+
+
+def test_events_whose_dispatch_was_lost_are_dispatched_again(
+    world, clock, run_tasks, django_capture_on_commit_callbacks
+):
+    """A meeting committed by a process that died before dispatching: the next run
+    schedules its emails, and they go out."""
+    with django_capture_on_commit_callbacks(execute=False):
+        factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    assert not SideEffectRun.objects.filter(name="email.meeting_confirmed").exists()
+    run_housekeeping(clock, run_tasks)
+    confirmed = SideEffectRun.objects.filter(name="email.meeting_confirmed")
+    assert {run.status for run in confirmed} == {SideEffectStatus.DONE}
+    assert confirmed.count() == 2
+    assert BookingEvent.objects.get(kind="meeting_created").dispatched_at is not None
+
+
+def test_a_starting_worker_restarts_a_stopped_chain(db, clock, run_tasks):
+    """No run pending (the chain broke): the first task a worker starts schedules one."""
+    tasks.run_effect.enqueue("nothing-by-this-key")
+    assert pending_housekeeping() == []
+    run_tasks()
+    assert pending_housekeeping() == ["housekeeping:2026-06-01T06:10:00+00:00"]
+
+
+def test_a_worker_checks_the_chain_once_per_interval(db, clock, monkeypatch):
+    """Not a query per task: a worker checks again only after an interval (monotonic)."""
+    monkeypatch.setattr(housekeeping, "_last_check", None)
+    started = SimpleNamespace(worker_ids=["w1"])
+    monkeypatch.setattr(housekeeping, "monotonic", lambda: 1000.0)
+    housekeeping.restart_on_worker(None, started)
+    SideEffectRun.objects.all().delete()
+    monkeypatch.setattr(housekeeping, "monotonic", lambda: 1599.0)
+    housekeeping.restart_on_worker(None, started)
+    assert pending_housekeeping() == []
+    monkeypatch.setattr(housekeeping, "monotonic", lambda: 1600.0)
+    housekeeping.restart_on_worker(None, started)
+    assert pending_housekeeping() == ["housekeeping:2026-06-01T06:10:00+00:00"]
+
+
+def test_a_worker_restart_that_fails_does_not_fail_the_task(
+    db, clock, run_tasks, monkeypatch, caplog
+):
+    """The database is locked when the worker checks the chain: logged, the task runs."""
+
+    def locked(now=None) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(housekeeping, "schedule_next", locked)
+    tasks.run_effect.enqueue("nothing-by-this-key")
+    run_tasks()
+    assert DBTaskResult.objects.get().return_value == "skipped"
+    assert "Could not restart housekeeping" in caplog.text
+
+
+def test_a_starting_worker_starts_nothing_when_housekeeping_is_off(db, clock, run_tasks, settings):
+    """BOOKME_HOUSEKEEPING_MINUTES=0: workers leave it off."""
+    settings.BOOKME_HOUSEKEEPING_MINUTES = 0
+    tasks.run_effect.enqueue("nothing-by-this-key")
+    run_tasks()
+    assert pending_housekeeping() == []

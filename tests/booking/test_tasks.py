@@ -259,3 +259,33 @@ def test_a_pending_run_whose_task_was_lost_is_queued_again(db, clock, run_tasks)
     assert tasks.requeue_lost() == 1
     run_tasks()
     assert len(calls["test.record"]) == 2
+
+
+def test_a_task_whose_worker_died_before_the_claim_is_queued_again(db, clock, run_tasks):
+    """The queue marked the task running, the worker died before claiming the run: after
+    STALE_RUN_AFTER the task no longer counts as live, so the pending run gets a new one."""
+    tasks.schedule("test.record", key="k1")
+    DBTaskResult.objects.update(status="RUNNING", started_at=START)
+    assert ledger("k1").status == SideEffectStatus.PENDING
+    clock.shift(timedelta(minutes=30))
+    assert tasks.requeue_lost() == 0  # perhaps still starting: left alone
+    clock.shift(timedelta(minutes=31))
+    assert tasks.requeue_lost() == 1
+    run_tasks()
+    run = ledger("k1")
+    assert (run.status, run.attempts) == (SideEffectStatus.DONE, 1)
+    assert calls["test.record"] == [{}]
+
+
+def test_the_running_key_is_known_inside_an_effect_only(db, clock, run_tasks, monkeypatch):
+    """Whatever an effect makes (an email's Message-ID) can read its key; outside, None."""
+    seen: list[str | None] = []
+    monkeypatch.setitem(
+        tasks._effects,
+        "test.record",
+        tasks.Effect("test.record", lambda: seen.append(tasks.running_key()), 8, None),
+    )
+    tasks.schedule("test.record", key="k1")
+    run_tasks()
+    assert seen == ["k1"]
+    assert tasks.running_key() is None

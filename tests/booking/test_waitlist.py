@@ -78,6 +78,17 @@ def test_join_refuses_a_range_that_is_over_or_reversed(topic, clock):
     assert not WaitlistEntry.objects.exists()
 
 
+def test_join_refuses_an_end_past_the_booking_horizon(topic, clock):
+    """The range may end at most a day past the topic's horizon (its last day, whole)."""
+    last = NOW + timedelta(days=topic.booking_horizon + 1)
+    with pytest.raises(InvalidRequest) as far:
+        join(topic, "a@example.com", end=last + timedelta(seconds=1))
+    assert (far.value.code, far.value.field) == ("waitlist_end_beyond_horizon", "end")
+    assert str(topic.booking_horizon) in far.value.message
+    assert not WaitlistEntry.objects.exists()
+    assert join(topic, "a@example.com", end=last).window_end == last
+
+
 def test_join_refuses_a_meeting_type_or_employee_the_topic_lacks(topic, world, clock):
     """In person for an online-only topic, or Bob (who does not hold it): 400s, nothing saved."""
     with pytest.raises(InvalidRequest) as wrong_type:
@@ -104,6 +115,67 @@ def test_joining_twice_returns_the_same_entry_and_the_cap_holds(topic, clock):
         join(topic, "a@example.com", actor=actor, end=TEN + HOUR * (n + 1))
     with pytest.raises(LimitReached):
         join(topic, "a@example.com", actor=actor, end=TEN + 10 * HOUR)
+
+
+@pytest.fixture
+def searches(monkeypatch):
+    """The windows booking.waitlist searched, in order."""
+    seen = []
+    real = waitlist.find_slots
+
+    def spy(search, **kwargs):
+        seen.append((search.start, search.end))
+        return real(search, **kwargs)
+
+    monkeypatch.setattr(waitlist, "find_slots", spy)
+    return seen
+
+
+def test_the_scan_never_searches_past_the_booking_horizon(world, topic, clock, searches):
+    """An entry ending years ahead (joined before a shorter horizon) is searched only as far
+    as times are bookable, not month by month to its end."""
+    topic.booking_horizon = 10
+    topic.save()
+    Absence.objects.create(employee=world.alice, start=NOW, end=NOW + timedelta(days=400))
+    WaitlistEntry.objects.create(
+        topic=topic,
+        meeting_type="online",
+        window_start=NOW,
+        window_end=NOW + timedelta(days=365),
+        email="a@example.com",
+        owner="session:a",
+        created_at=NOW,
+    )
+    assert waitlist.scan() == []
+    assert searches == [(NOW, NOW + timedelta(days=10))]
+
+
+def test_a_freed_time_taken_by_the_first_waiter_stops_the_run(world, topic, clock, searches):
+    """Once the first waiter's hold covers the freed time, the others run no search."""
+    meeting = booked(topic, world)
+    first = join(topic, "first@example.com")
+    for n in range(4):
+        join(topic, f"w{n}@example.com")
+    services.meeting_cancel(actor=STAFF, meeting_id=meeting.pk)
+    searches.clear()
+    [offer] = waitlist.offer_freed_time(time_slot_id=meeting.time_slot_id)
+    assert (offer.entry, offer.time_slot.start) == (first, TEN)
+    assert len(searches) == 1
+
+
+def test_a_freed_time_partly_taken_still_goes_on_to_the_next_waiter(world, clock, searches):
+    """A freed two-hour meeting: the first waiter's hour leaves an hour for the second."""
+    long_topic = factories.topic(name="Long", employees=[world.alice], physical=False, duration=120)
+    short_topic = factories.topic(name="Short", employees=[world.alice], physical=False)
+    meeting = factories.meeting(topic=long_topic, employee=world.alice, start=TEN)
+    first = join(short_topic, "first@example.com", end=TEN + 2 * HOUR)
+    second = join(short_topic, "second@example.com", end=TEN + 2 * HOUR)
+    join(short_topic, "third@example.com", end=TEN + 2 * HOUR)
+    services.meeting_cancel(actor=STAFF, meeting_id=meeting.pk)
+    searches.clear()
+    offers = waitlist.offer_freed_time(time_slot_id=meeting.time_slot_id)
+    assert [(o.entry, o.time_slot.start) for o in offers] == [(first, TEN), (second, TEN + HOUR)]
+    assert len(searches) == 2
 
 
 # --- offers, end to end with the worker ------------------------------------------------------

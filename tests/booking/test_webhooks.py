@@ -287,6 +287,25 @@ def test_a_receiver_that_never_answers_times_out_and_is_retried(
     assert SideEffectRun.objects.get(name=webhooks.DELIVER).status == SideEffectStatus.PENDING
 
 
+def test_a_receiver_trickling_its_headers_is_cut_off_at_the_exchange_deadline(
+    subscribe, book, receiver, run_tasks, monkeypatch
+):
+    """Bytes that each arrive within READ_TIMEOUT do not stretch the exchange past
+    EXCHANGE_DEADLINE: a failed attempt, retried later."""
+    monkeypatch.setattr(webhooks, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(webhooks, "EXCHANGE_DEADLINE", 1.0)
+    receiver.trickle_seconds = 4.0
+    subscribe(["meeting.created"])
+    book()
+    run_tasks()
+    log = WebhookDelivery.objects.get()
+    assert log.status_code is None
+    assert "timed out" in log.error
+    assert log.duration_ms is not None
+    assert 900 <= log.duration_ms < 2000
+    assert SideEffectRun.objects.get(name=webhooks.DELIVER).status == SideEffectStatus.PENDING
+
+
 def test_a_redirect_is_not_followed_and_counts_as_a_failure(subscribe, book, receiver, run_tasks):
     """A 3xx is the receiver's answer, logged and retried; its Location is never visited."""
     receiver.statuses = [302]

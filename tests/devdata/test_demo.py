@@ -63,3 +63,21 @@ def test_load_demo_builds_the_demo_bank_and_a_second_run_changes_nothing(frozen_
     before = snapshot()
     call_command("load_demo", stdout=StringIO())
     assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)  # the bookings' handlers run on commit
+def test_the_demo_mails_a_reminder_and_a_waitlist_offer_but_no_confirmations(
+    frozen_clock, run_tasks, mailoutbox
+):
+    """`make run` shows the worker at work: two minutes after loading, the console has one
+    reminder and one waitlist offer, and none of the demo's hundred bookings was mailed."""
+    from datetime import timedelta
+
+    call_command("load_demo", stdout=StringIO())
+    run_tasks()
+    frozen_clock.shift(timedelta(minutes=3))
+    run_tasks()
+    subjects = [message.subject for message in mailoutbox]
+    assert not [s for s in subjects if s.startswith(("Confirmed", "New meeting"))], subjects
+    assert len([s for s in subjects if s.startswith("Reminder")]) == 1, subjects
+    assert len([s for s in subjects if s.startswith("A time has become free")]) == 1, subjects

@@ -51,6 +51,8 @@ def receiver() -> Iterator[Receiver]:
         "https://[::ffff:127.0.0.1]/hooks",
         "https://[fd00::1]/hooks",
         "https://[fe80::1]/hooks",
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+        "https://[::ffff:0:10.0.0.1]/hooks",
         "https://224.0.0.1/hooks",
         "https://localhost/hooks",
         "https://api.localhost/hooks",
@@ -69,6 +71,48 @@ def test_a_target_that_is_not_public_https_is_refused_when_subscribing(caller, u
     assert response.status_code == 400, response.content
     assert response.json()["parameter"] == "url"
     assert not WebhookSubscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True),
+        ("2606:4700::1", True),
+        # IPv4-mapped (::ffff:0:0/96): the IPv4 address inside decides.
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:a9fe:a9fe", False),
+        ("::ffff:93.184.215.14", True),
+        # IPv4-translated (::ffff:0:0:0/96, SIIT).
+        ("::ffff:0:10.0.0.1", False),
+        ("::ffff:0:a00:1", False),
+        ("::ffff:0:127.0.0.1", False),
+        ("::ffff:0:93.184.215.14", True),
+        # NAT64, well-known prefix (64:ff9b::/96): what DNS64 hands an IPv6-only host.
+        ("64:ff9b::a00:1", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b::7f00:1", False),
+        ("64:ff9b::c0a8:101", False),
+        ("64:ff9b::5db8:d70e", True),
+        # NAT64, local-use prefix (64:ff9b:1::/48): the layout is the operator's, refused.
+        ("64:ff9b:1::a00:1", False),
+        ("64:ff9b:1:a00:1::", False),
+        ("64:ff9b:1::5db8:d70e", False),
+        # 6to4 (2002::/16): the IPv4 address in bits 16-47.
+        ("2002:a00:1::1", False),
+        ("2002:a9fe:a9fe::1", False),
+        # Teredo (2001::/32): a tunnel to a host behind NAT, refused.
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False),
+        ("2001:0:5db8:d70e::1", False),
+        # IPv4-compatible (::/96, deprecated).
+        ("::10.0.0.1", False),
+        ("::93.184.215.14", False),
+        ("::ffff:127.0.0.1%eth0", False),
+    ],
+)
+def test_ipv4_inside_ipv6_is_judged_by_the_ipv4_address(address, public):
+    """Mapped, translated, NAT64 and 6to4 addresses reach their embedded IPv4 address, so
+    that address is checked; ranges whose IPv4 side cannot be read are refused."""
+    assert webhooks.is_public_address(address) is public
 
 
 def test_a_public_https_target_is_accepted(caller):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 from django.urls import reverse
@@ -62,6 +62,50 @@ def test_a_bad_range_is_shown_on_the_field_and_nothing_joins(client, bank):
     assert response.status_code == 422
     assert "field-error" in response.text
     assert not WaitlistEntry.objects.exists()
+
+
+def post_range(client, topic, from_date, until_date):
+    return client.post(
+        join_url(topic),
+        {
+            "type": "online",
+            "employee": "any",
+            "from_date": from_date,
+            "until_date": until_date,
+            "email": "kim@example.com",
+        },
+        headers={"HX-Request": "true"},
+    )
+
+
+def test_an_until_date_past_the_horizon_is_a_field_error_not_a_crash(client, bank):
+    """9999-12-31 (or a day past the horizon): the form names "Until" and the horizon."""
+    horizon = bank.topic.booking_horizon
+    last_day = date(2026, 6, 1) + timedelta(days=horizon)
+    for until in ("9999-12-31", (last_day + timedelta(days=1)).isoformat()):
+        response = post_range(client, bank.topic, "9999-12-30", until)
+        assert response.status_code == 422
+        assert "field-error" in response.text
+        assert f"at most {horizon} days ahead" in response.text
+    assert not WaitlistEntry.objects.exists()
+    assert post_range(client, bank.topic, "2026-06-02", last_day.isoformat()).status_code == 200
+    assert WaitlistEntry.objects.get().window_end <= TUESDAY_TEN + timedelta(days=horizon + 1)
+
+
+def test_a_range_in_the_past_is_a_field_error(client, bank):
+    """Days that are over cannot be waited for: the form says so; nothing joins."""
+    response = post_range(client, bank.topic, "2026-05-01", "2026-05-31")
+    assert response.status_code == 422
+    assert "already passed" in response.text
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_a_first_day_long_past_starts_the_range_today(client, bank):
+    """From 0001-01-01 until Friday: no overflow; the entry waits from today."""
+    response = post_range(client, bank.topic, "0001-01-01", "2026-06-05")
+    assert response.status_code == 200
+    entry = WaitlistEntry.objects.get()
+    assert entry.window_start == datetime(2026, 5, 31, 22, 0, tzinfo=UTC)  # midnight, CEST
 
 
 def test_the_offer_link_holds_the_time_for_this_browser_once(client, bank):

@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from devdata import demo
@@ -19,9 +18,12 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD", "bookme-demo")
         demo.load_configuration()
         lines = demo.load_staff_accounts(password)
-        # Demo meetings are not real bookings: their invitations go nowhere.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            created = demo.load_meetings(now=timezone.now())
+        # Demo meetings are not real bookings: their confirmations are cancelled unsent.
+        created = demo.load_meetings(now=timezone.now())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({created} new meetings)."))
         for line in lines:
             self.stdout.write(line)
+        self.stdout.write(
+            "The worker (started by `make run`) prints a reminder and a waitlist offer to the "
+            "console within about two minutes."
+        )
