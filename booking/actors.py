@@ -59,6 +59,12 @@ class Actor:
         return cls(ActorKind.STAFF, str(getattr(user, "pk", user)))
 
     @classmethod
+    def for_staff(cls, user: Any, employee: Employee | None) -> Actor:
+        """Someone working in the staff pages: as their employee record when they have one
+        (booking.roles.employee_of), else as the staff user (an administrator)."""
+        return cls.employee(employee) if employee is not None else cls.for_staff_user(user)
+
+    @classmethod
     def system(cls, name: str = "bookme") -> Actor:
         """BookMe itself (e.g. expiring stale holds) or a command such as the demo loader."""
         return cls(ActorKind.SYSTEM, name)

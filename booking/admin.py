@@ -2,18 +2,36 @@
 
 Times are changed only through the services (the site, the API, the cancel action
 here), so these pages show them read-only: an edit in a form would skip the checks.
+
+A branch manager sees only their branches' time slots, meetings and events (booking.roles);
+another branch's answers 404. This module also installs that rule for the configuration
+admin (config_data.admin.set_branch_scope), which may not import booking itself.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
 
-from booking import services
+from booking import roles, services
 from booking.actors import Actor
+from booking.api.admin import AdministratorsOnly
 from booking.errors import BookingError
 from booking.models import (
     BookingEvent,
@@ -26,12 +44,50 @@ from booking.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
+from config_data.admin import LOCAL_WIDGETS, local_time, render_now, set_branch_scope
+
+set_branch_scope(roles.admin_locations)
+
+
+class BranchScopedAdmin(admin.ModelAdmin):
+    """What happened at a branch: a branch manager sees their branches' rows only, and
+    another branch's object answers 404 (not the admin's redirect, which tells it exists)."""
+
+    # Paths from a row to the branches it belongs to (any one of them is enough).
+    location_lookups: tuple[str, ...] = ()
+    scoped_distinct = False  # True when a lookup crosses a to-many relation
+    formfield_overrides = LOCAL_WIDGETS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        locations = roles.admin_locations(request.user)
+        if locations is None:
+            return queryset
+        at_branch = Q()
+        for lookup in self.location_lookups:
+            at_branch |= Q(**{f"{lookup}__in": locations})
+        queryset = queryset.filter(at_branch)
+        return queryset.distinct() if self.scoped_distinct else queryset
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("No such object."))
+        return obj
 
 
 @admin.register(TimeSlot)
-class TimeSlotAdmin(admin.ModelAdmin):
+class TimeSlotAdmin(BranchScopedAdmin):
+    location_lookups = ("employee__location", "room__location")
     list_display = ["start", "end", "employee", "room", "topic", "status", "expires_at", "holder"]
-    list_filter = ["status", ("start", admin.DateFieldListFilter), "employee", "room", "topic"]
+    list_filter = [
+        "status",
+        ("start", admin.DateFieldListFilter),
+        # Only the employees and rooms of the rows one may see (a branch manager's own).
+        ("employee", admin.RelatedOnlyFieldListFilter),
+        ("room", admin.RelatedOnlyFieldListFilter),
+        "topic",
+    ]
     date_hierarchy = "start"
     search_fields = ["employee__name", "room__name", "holder", "token"]
     list_select_related = ["employee", "room", "topic"]
@@ -73,8 +129,15 @@ class BookingEventInline(admin.TabularInline):
 
 
 @admin.register(BookingEvent)
-class BookingEventAdmin(admin.ModelAdmin):
+class BookingEventAdmin(BranchScopedAdmin):
     """The audit trail: read-only, as every event is written once by the services."""
+
+    location_lookups = (
+        "meeting__time_slot__employee__location",
+        "meeting__time_slot__room__location",
+        "time_slot__employee__location",
+        "time_slot__room__location",
+    )
 
     list_display = ["created_at", "kind", "actor_kind", "actor_id", "meeting", "time_slot"]
     list_filter = ["kind", "actor_kind", ("created_at", admin.DateFieldListFilter)]
@@ -93,34 +156,40 @@ class BookingEventAdmin(admin.ModelAdmin):
         return False
 
 
+def meeting_zone(meeting: Meeting) -> str:
+    """The zone a meeting's times are shown in: its employee's (or its room's)."""
+    slot = meeting.time_slot
+    if slot.employee is not None:
+        return slot.employee.effective_timezone
+    return slot.room.effective_timezone if slot.room is not None else settings.TIME_ZONE
+
+
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
-    list_display = [
-        "start",
-        "topic",
-        "customer_name",
-        "employee",
-        "room",
-        "meeting_type",
-        "status",
-        "booked_by",
-        "email_failed_at",
-    ]
+class MeetingAdmin(BranchScopedAdmin):
+    location_lookups = ("time_slot__employee__location", "time_slot__room__location")
+    # Six narrow columns fit 1280 px; room, type and who booked are filters and on the page.
+    list_display = ["start", "topic", "customer_name", "employee", "status", "email_problem"]
     list_filter = [
         "status",
         # "Not empty": the meetings an email about could not be sent (see email_failure).
         ("email_failed_at", admin.EmptyFieldListFilter),
         ("time_slot__start", admin.DateFieldListFilter),
-        "time_slot__employee",
-        "time_slot__room",
+        ("time_slot__employee", admin.RelatedOnlyFieldListFilter),
+        ("time_slot__room", admin.RelatedOnlyFieldListFilter),
         "topic",
         "meeting_type",
     ]
     date_hierarchy = "time_slot__start"
     ordering = ["time_slot__start"]
     search_fields = ["customer__name", "customer__email", "reference", "description"]
-    list_select_related = ["time_slot__employee", "time_slot__room", "topic", "customer"]
+    list_select_related = [
+        "time_slot__employee__location",
+        "time_slot__room__location",
+        "topic",
+        "customer",
+    ]
     readonly_fields = [
+        "local_start",
         "time_slot",
         "topic",
         "customer_category",
@@ -135,16 +204,46 @@ class MeetingAdmin(admin.ModelAdmin):
         "language",
         "created_at",
         "cancelled_at",
+        "cancel_reason",
+        "outcome",
+        "outcome_at",
         "email_failed_at",
         "email_failure",
     ]
-    fields = [*readonly_fields, "description"]
+    fields = [*readonly_fields, "description", "internal_note"]
     inlines = [MeetingAnswerInline, BookingEventInline]
     actions = ["cancel_meetings"]
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # Its times as the branch sees them, not in the server's zone. (changeform_view, not
+        # the routed change_view: a view defined here would take any HTTP method.)
+        if object_id is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        meeting = self.get_object(request, object_id)
+        with timezone.override(meeting_zone(meeting)):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            return render_now(response)
+
     @admin.display(description=_("start"), ordering="time_slot__start")
-    def start(self, obj: Meeting) -> object:
-        return obj.time_slot.start
+    def start(self, obj: Meeting) -> str:
+        return local_time(obj.time_slot.start, meeting_zone(obj))
+
+    @admin.display(description=_("start"))
+    def local_start(self, obj: Meeting) -> str:
+        return self.start(obj)
+
+    @admin.display(description=_("email"), ordering="email_failed_at")
+    def email_problem(self, obj: Meeting) -> str:
+        """A short mark instead of a date column: the date is on the meeting's page."""
+        if obj.email_failed_at is None:
+            return ""
+        return format_html('<span title="{}">{}</span>', obj.email_failure, _("failed"))
 
     @admin.display(description=_("customer"), ordering="customer__name")
     def customer_name(self, obj: Meeting) -> str:
@@ -184,7 +283,13 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(BranchScopedAdmin):
+    # A customer belongs to the branches of their meetings.
+    location_lookups = (
+        "meetings__time_slot__employee__location",
+        "meetings__time_slot__room__location",
+    )
+    scoped_distinct = True
     list_display = ["display_name", "email", "phone", "external_id", "user"]
     search_fields = ["name", "email", "external_id"]
     autocomplete_fields = ["user"]
@@ -248,3 +353,34 @@ class SideEffectRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin; is_staff follows the roles a user is given here (booking.roles)."""
+
+    formfield_overrides = {**UserAdmin.formfield_overrides, **LOCAL_WIDGETS}
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        roles.sync_admin_access(form.instance)
+
+
+# oauth-toolkit registers its token and grant pages (its app comes before this one):
+# the same pages, for administrators only (its application page is booking.api.admin's).
+for _model in (
+    get_access_token_model(),
+    get_refresh_token_model(),
+    get_grant_model(),
+    get_id_token_model(),
+):
+    if admin.site.is_registered(_model):
+        _registered = type(admin.site.get_model_admin(_model))
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(_registered.__name__, (AdministratorsOnly, _registered), {})
+        )

@@ -33,3 +33,7 @@ class BookingConfig(AppConfig):
         # ...and so does every worker as it starts, should a run ever fail to schedule the
         # next (e.g. a locked database) between two deployments.
         task_started.connect(housekeeping.restart_on_worker)
+        # Administrators keep every permission, however many models later migrations add.
+        from booking import roles
+
+        post_migrate.connect(roles.administrators_grant_all, dispatch_uid="bookme-administrators")

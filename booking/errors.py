@@ -96,6 +96,21 @@ MESSAGES: dict[str, Promise] = {
         "before it starts. Please contact us if you need to change it."
     ),
     "meeting_cannot_move": _("This meeting can no longer be moved."),
+    # Outcomes staff record (booking.services.outcomes)
+    "outcome_unknown": _("Choose whether the meeting was completed or a no-show."),
+    "outcome_meeting_cancelled": _("A cancelled meeting has no outcome."),
+    "outcome_too_early": _("The outcome can be recorded once the meeting has begun."),
+    "internal_note_too_long": _("The internal note can be at most %(limit)s characters."),
+    # Absences over booked meetings (booking.services.absences)
+    "colleague_not_free": _(
+        "%(name)s is not free for this meeting at its time (or has no room for it). "
+        "Choose another colleague or cancel the meeting."
+    ),
+    "colleague_is_absent_employee": _("Choose a colleague, not the absent employee."),
+    "no_colleague_free": _(
+        "No colleague is free for this meeting at its time. Cancel it with a message instead."
+    ),
+    "meeting_already_begun": _("This meeting has already begun: it can no longer be moved."),
     "time_passed": _("This time has already passed. Please choose a later time."),
     "time_not_offered": _("This time is not available. Please choose one of the times shown."),
     "time_taken_choose_another": _(

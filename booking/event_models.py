@@ -21,6 +21,9 @@ class BookingEventKind(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
     RELEASED = "released", _("released")
     EXPIRED = "expired", _("expired")
+    # Staff recorded the meeting's outcome (booking.services.outcomes).
+    COMPLETED = "completed", _("marked completed")
+    NO_SHOW = "no_show", _("marked no-show")
 
 
 class BookingEvent(models.Model):

@@ -10,14 +10,15 @@ invite has no display zone of its own to drift from Meeting.display_zone.
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from booking.models import Meeting, MeetingStatus
 from config_data.models import MeetingType
@@ -113,3 +114,70 @@ def meeting_calendar(
             event.add("attendee", _attendee(meeting, cancelled=cancelled))
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+# --- an employee's subscription feed (booking.staff.feeds) --------------------------------
+
+
+def feed_calendar(
+    *, name: str, meetings: Iterable[Meeting], hide_customer_details: bool, refresh: timedelta
+) -> bytes:
+    """A published calendar (METHOD:PUBLISH) of meetings, for calendar subscriptions.
+
+    Each event keeps the meeting's UID and SEQUENCE, so a subscribed calendar updates the
+    event it has when a meeting moves. No ORGANIZER or ATTENDEE: a subscription is read
+    only, and clients would otherwise offer to answer or mail the customer. Times are UTC,
+    as in the invites. `meetings` needs topic, customer, slot, employee and room loaded,
+    and answers prefetched unless customer details are hidden.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        calendar = Calendar()
+        calendar.add("prodid", PRODID)
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("method", "PUBLISH")
+        calendar.add("x-wr-calname", name)
+        calendar.add("name", name)  # RFC 7986's spelling of X-WR-CALNAME
+        # How often clients should fetch again: RFC 7986, and Outlook's older property.
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
+        stamp = timezone.now().astimezone(UTC)
+        for meeting in meetings:
+            calendar.add_component(
+                _feed_event(meeting, stamp=stamp, hide_customer_details=hide_customer_details)
+            )
+    return calendar.to_ical()
+
+
+def _feed_event(meeting: Meeting, *, stamp: datetime, hide_customer_details: bool) -> Event:
+    event = Event()
+    event.add("uid", meeting.ical_uid)
+    event.add("sequence", meeting.ical_sequence)
+    event.add("dtstamp", stamp)
+    event.add("last-modified", meeting.updated_at.astimezone(UTC))
+    event.add("dtstart", meeting.start.astimezone(UTC))
+    event.add("dtend", meeting.end.astimezone(UTC))
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    location = meeting_location(meeting)
+    if location:
+        event.add("location", location)
+    if meeting.meeting_type == MeetingType.ONLINE and location.startswith("http"):
+        event.add("url", location)
+    if hide_customer_details:
+        event.add("summary", meeting.topic.name)
+        return event
+    customer = meeting.customer
+    event.add("summary", f"{meeting.topic.name}: {customer.display_name}")
+    # Shared calendars show a private event as busy time only.
+    event.add("class", "PRIVATE")
+    lines = [customer.display_name]
+    lines += [value for value in (customer.email, customer.phone) if value]
+    lines.append(str(meeting.get_meeting_type_display()))
+    if meeting.description.strip():
+        lines += ["", meeting.description.strip()]
+    answers = [f"{a.question_text}: {a.answer}" for a in meeting.answers.all() if a.answer]
+    if answers:
+        lines += ["", *answers]
+    event.add("description", "\n".join(lines))
+    return event

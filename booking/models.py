@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -373,6 +374,14 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class MeetingOutcome(models.TextChoices):
+    """What happened at a confirmed meeting once its time came, as staff recorded it."""
+
+    PENDING = "", _("Not recorded")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+
+
 def new_reference() -> str:
     return secrets.token_urlsafe(24)
 
@@ -398,6 +407,17 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
 
     def owned_by(self, owner: str) -> MeetingQuerySet:
         return self.filter(owner=owner)
+
+    def at_locations(self, locations: Iterable[int] | models.QuerySet) -> MeetingQuerySet:
+        """Meetings a branch holds: its employee's or its room's (the staff pages' scope)."""
+        return self.filter(
+            Q(time_slot__employee__location__in=locations)
+            | Q(time_slot__room__location__in=locations)
+        )
+
+    def during(self, start: datetime, end: datetime) -> MeetingQuerySet:
+        """Meetings whose time (without buffers) meets [start, end)."""
+        return self.filter(time_slot__start__lt=end, time_slot__end__gt=start)
 
     def with_details(self) -> MeetingQuerySet:
         return self.select_related(
@@ -439,6 +459,14 @@ class Meeting(models.Model):
     # An email about it failed for good (booking.effects.record_email_failure): staff see it.
     email_failed_at = models.DateTimeField(_("email failed at"), null=True, blank=True)
     email_failure = models.TextField(_("email failure"), blank=True)
+    # Why the customer (or staff) cancelled, when they said: shown to staff only.
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True, max_length=1000)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=MeetingOutcome.choices, blank=True, default=""
+    )
+    outcome_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
+    # Staff's own note on the meeting; never shown to the customer or sent through the API.
+    internal_note = models.TextField(_("internal note"), blank=True, max_length=5000)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -451,6 +479,11 @@ class Meeting(models.Model):
                 condition=Q(status=MeetingStatus.CONFIRMED, cancelled_at__isnull=True)
                 | Q(status=MeetingStatus.CANCELLED, cancelled_at__isnull=False),
                 name="meeting_cancelled_has_timestamp",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="")
+                | Q(status=MeetingStatus.CONFIRMED, outcome_at__isnull=False),
+                name="meeting_outcome_only_when_confirmed",
             ),
         ]
 
@@ -528,6 +561,7 @@ from booking.event_models import (  # noqa: E402, F401
     SideEffectRun,
     SideEffectStatus,
 )
+from booking.feeds import CalendarFeed  # noqa: E402, F401
 from booking.waitlist_models import (  # noqa: E402, F401
     OfferStatus,
     WaitlistEntry,

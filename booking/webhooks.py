@@ -67,12 +67,12 @@ WebhookEventName = Literal[
 ]
 
 # Booking event kind -> the webhook event type it is. "no_show" is recorded by staff
-# marking a meeting (a later change); its name is fixed now so clients can subscribe.
+# marking a meeting (booking.services.outcomes); "completed" tells clients nothing.
 EVENT_TYPES: dict[str, WebhookEventType] = {
     BookingEventKind.MEETING_CREATED: WebhookEventType.MEETING_CREATED,
     BookingEventKind.MOVED: WebhookEventType.MEETING_RESCHEDULED,
     BookingEventKind.CANCELLED: WebhookEventType.MEETING_CANCELLED,
-    "no_show": WebhookEventType.MEETING_NO_SHOW,
+    BookingEventKind.NO_SHOW: WebhookEventType.MEETING_NO_SHOW,
     BookingEventKind.EXPIRED: WebhookEventType.TIME_SLOT_EXPIRED,
 }
 
@@ -238,8 +238,7 @@ def _holder(event: BookingEvent, event_type: WebhookEventType) -> str | None:
     return Meeting.objects.filter(events=event).values_list("owner", flat=True).first()
 
 
-# Kinds recorded today ("no_show" joins when it is).
-@effects.on(*(kind for kind in EVENT_TYPES if kind in BookingEventKind.values))
+@effects.on(*EVENT_TYPES)
 def schedule_deliveries(event: BookingEvent) -> None:
     """One delivery per subscription of the meeting's or slot's client that wants it."""
     event_type = EVENT_TYPES[event.kind]

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",  # the task queue's table: workers (manage.py db_worker) poll it
+    "simple_history",  # who changed which configuration, and when (history in the admin)
+    "import_export",  # import and export rooms, employees and hours in the admin
     "config_data",
     "booking",
     "booking.api",  # the Public API: which scopes each OAuth2 client may get
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # records who made a change
     "booking.api.middleware.ApiErrorShapeMiddleware",
 ]
 
@@ -269,6 +272,11 @@ BOOKME_LOST_LINK_REQUESTS_PER_EMAIL = env_int("BOOKME_LOST_LINK_REQUESTS_PER_EMA
 BOOKME_LOST_LINK_REQUESTS_PER_ADDRESS = env_int(
     "BOOKME_LOST_LINK_REQUESTS_PER_ADDRESS", 10, minimum=1
 )
+# Calendar feed fetches per hour (booking.staff.feeds): per feed (clients poll hourly at
+# most; this stops a leaked address being hammered) and per client address (token guessing;
+# high, because Google and Microsoft fetch every subscriber's feed from few addresses).
+BOOKME_FEED_REQUESTS_PER_TOKEN = env_int("BOOKME_FEED_REQUESTS_PER_TOKEN", 60, minimum=1)
+BOOKME_FEED_REQUESTS_PER_ADDRESS = env_int("BOOKME_FEED_REQUESTS_PER_ADDRESS", 1200, minimum=1)
 # Background work (booking.tasks): the queue is a table in the site's own database, so any
 # number of `manage.py db_worker` processes, on any machines, share it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -291,6 +299,11 @@ BOOKME_WAITLIST_SCAN_MINUTES = env_int("BOOKME_WAITLIST_SCAN_MINUTES", 5, minimu
 BOOKME_WEBHOOKS_ALLOW_LOCAL = env_bool("BOOKME_WEBHOOKS_ALLOW_LOCAL", DEBUG)
 
 # Named explicitly so that migrations pointing at API clients can resolve the swappable model.
+# Importing configuration in the admin needs the change permission of the model; exporting,
+# the view permission (django-import-export would otherwise let every admin user do both).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_SECONDS", 3600, minimum=60),

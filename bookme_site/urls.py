@@ -15,6 +15,7 @@ urlpatterns = [
     # Only token, revoke and introspect: no client registration for signed-in accounts.
     path("o/", include("booking.api.oauth", namespace="oauth2_provider")),
     path("api/", api.urls),  # the Public API; docs at /api/docs
+    path("staff/", include("booking.staff.urls")),  # the staff workspace
     # The customer website, at the root; keep it last so the prefixes above win.
     path("", include("booking.urls")),
 ]

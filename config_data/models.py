@@ -15,7 +15,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 def validate_timezone(value: str) -> None:
@@ -24,6 +26,11 @@ def validate_timezone(value: str) -> None:
             _("%(value)s is not an IANA time zone (e.g. Europe/Copenhagen)."),
             params={"value": value},
         )
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone name, sorted, for a select in the admin (not typed by hand)."""
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class Weekday(models.IntegerChoices):
@@ -80,6 +87,8 @@ class Location(Address):
         _("time zone"), max_length=64, default="Europe/Copenhagen", validators=[validate_timezone]
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("location")
@@ -96,13 +105,49 @@ class Location(Address):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
-class OpeningHours(models.Model):
+class WeeklyInterval(models.Model):
+    """A weekly interval in local time: a weekday and a start before an end.
+
+    OpeningHours and WorkingHours keep their own column names (opens/closes, start/end:
+    searches read them by name); the base knows them through start_field / end_field and
+    shares the weekday, the check, the text and the overlap rule.
+    """
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+
+    start_field = "start"
+    end_field = "end"
+    order_error = _("End must be after start.")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        _weekday, start, end = self.interval
+        return f"{Weekday(self.weekday).label} {start:%H:%M}–{end:%H:%M}"
+
+    def clean(self) -> None:
+        _weekday, start, end = self.interval
+        if start is not None and end is not None and start >= end:
+            raise ValidationError({self.end_field: self.order_error})
+
+    @property
+    def interval(self) -> tuple[int, time, time]:
+        return (self.weekday, getattr(self, self.start_field), getattr(self, self.end_field))
+
+
+class OpeningHours(WeeklyInterval):
     """When a location is open. A location without any is treated as always open."""
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
+
+    start_field = "opens"
+    end_field = "closes"
+    order_error = _("Closing time must be after opening time.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["location", "weekday", "opens"]
@@ -117,13 +162,6 @@ class OpeningHours(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
-
-    def clean(self) -> None:
-        if self.opens is not None and self.closes is not None and self.opens >= self.closes:
-            raise ValidationError({"closes": _("Closing time must be after opening time.")})
-
 
 class ClosedDay(models.Model):
     """A holiday or other day on which a location is closed."""
@@ -131,6 +169,8 @@ class ClosedDay(models.Model):
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closed_days")
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["location", "date"]
@@ -185,6 +225,8 @@ class Room(Address):
     )
     active = models.BooleanField(_("active"), default=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["location", "name"]
         verbose_name = _("room")
@@ -234,6 +276,7 @@ class Employee(Address, MeetingTypesOffered):
     active = models.BooleanField(_("bookable"), default=True)
 
     objects = EmployeeQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -251,13 +294,14 @@ class Employee(Address, MeetingTypesOffered):
         return self.own_address_lines() or self.location.address_lines()
 
 
-class WorkingHours(models.Model):
+class WorkingHours(WeeklyInterval):
     """A weekly interval in the employee's local time; several per weekday are allowed."""
 
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="working_hours")
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("start"))
     end = models.TimeField(_("end"))
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["employee", "weekday", "start"]
@@ -271,13 +315,6 @@ class WorkingHours(models.Model):
                 fields=["employee", "weekday", "start"], name="workinghours_unique_start"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
-
-    def clean(self) -> None:
-        if self.start is not None and self.end is not None and self.start >= self.end:
-            raise ValidationError({"end": _("End must be after start.")})
 
 
 def overlapping_weekly_intervals(
@@ -299,6 +336,8 @@ class Absence(models.Model):
     end = models.DateTimeField(_("end"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["employee", "start"]
         verbose_name = _("absence")
@@ -310,7 +349,9 @@ class Absence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.employee}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+        # In the current zone: the admin shows an absence in its employee's (ZoneAwareAdmin).
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        return f"{self.employee}: {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
 
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.start >= self.end:
@@ -389,7 +430,7 @@ class MeetingTopic(MeetingTypesOffered):
     capacity = models.PositiveSmallIntegerField(
         _("customers per slot"),
         default=1,
-        help_text=_("More than one makes a group session (seed: numberOfReservations)."),
+        help_text=_("More than one makes a group session."),
     )
     change_cutoff = models.PositiveIntegerField(
         _("cancel/reschedule cut-off (hours)"),
@@ -409,6 +450,7 @@ class MeetingTopic(MeetingTypesOffered):
     active = models.BooleanField(_("active"), default=True)
 
     objects = MeetingTopicQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -470,3 +512,20 @@ class InformationQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ConfigVersion(models.Model):
+    """One row whose token changes, in the same transaction, whenever configuration does.
+
+    Searches keep the configuration they read (booking/catalog.py) while this token stays
+    the same: one cheap query per request instead of six. A token, not a counter, so that a
+    rolled-back change returns to a state whose snapshot is still right.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("configuration version")
+
+    def __str__(self) -> str:
+        return self.token

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from booking import reminders, services, tasks, waitlist
+from booking import reminders, roles, services, tasks, waitlist
 from booking.actors import Actor
 from booking.errors import BookingError
 from booking.models import (
@@ -107,7 +107,11 @@ EMPLOYEES = [
     DemoEmployee("Emma Larsen", "Investment Adviser", "Aarhus Harbour", WITH_LUNCH),
     DemoEmployee("Oliver Sørensen", "Business Banker", "Aarhus Harbour", FULL_WEEK),
     DemoEmployee("Freja Rasmussen", "Customer Adviser", "Aarhus Harbour", FULL_WEEK),
+    # The branch managers: they run their branch (staff pages and admin), hold no topics.
+    DemoEmployee("Karen Holm", "Branch Manager", "Copenhagen City", FULL_WEEK),
+    DemoEmployee("Niels Dahl", "Branch Manager", "Aarhus Harbour", FULL_WEEK),
 ]
+BRANCH_MANAGERS = {"Karen Holm", "Niels Dahl"}
 TOPICS: list[dict[str, Any]] = [
     {
         "name": "Mortgage advice",
@@ -281,7 +285,8 @@ def load_configuration() -> None:
 
 
 def load_staff_accounts(password: str) -> list[str]:
-    """A superuser and a sign-in for each employee (to see "My schedule")."""
+    """A superuser and a sign-in for each employee (to see "My schedule"), each in their role:
+    the branch managers run their branch, everyone else is an adviser."""
     from allauth.account.models import EmailAddress
 
     user_model = get_user_model()
@@ -304,9 +309,25 @@ def load_staff_accounts(password: str) -> list[str]:
             email=employee.email,
             defaults={"verified": True, "primary": True},
         )
-    first = Employee.objects.filter(email__endswith="@bookme.example.com").order_by("name").first()
+        manager = employee.name in BRANCH_MANAGERS
+        roles.role_assign(employee.user, [roles.BRANCH_MANAGER if manager else roles.ADVISER])  # type: ignore[arg-type]
+    roles.role_assign(admin_user, [roles.ADMINISTRATOR])
+    first = (
+        Employee.objects.filter(email__endswith="@bookme.example.com")
+        .exclude(name__in=BRANCH_MANAGERS)
+        .order_by("name")
+        .first()
+    )
     if first is not None:
-        lines.append(f"Employees: sign in as e.g. {first.email}, password '{password}'")
+        lines.append(
+            f"Advisers:  sign in at http://127.0.0.1:8000/staff/ as e.g. {first.email}, "
+            f"password '{password}'"
+        )
+    for boss in Employee.objects.filter(name__in=BRANCH_MANAGERS).select_related("location"):
+        lines.append(
+            f"Branch manager of {boss.location}: {boss.email}, password '{password}' "
+            "(staff pages and /admin/)"
+        )
     return lines
 
 

@@ -1,5 +1,8 @@
 """API clients in the admin: oauth-toolkit's application page, with the client's scopes and
-webhook subscriptions inline; the webhook delivery log, with a resend action."""
+webhook subscriptions inline; the webhook delivery log, with a resend action.
+
+All of it (and oauth-toolkit's tokens and grants) is for administrators only: a branch
+manager's permissions never reach it, and the pages check the role too."""
 
 from __future__ import annotations
 
@@ -27,7 +30,30 @@ from booking.api.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from booking.roles import is_administrator
 from booking.webhooks import delivery_resend
+from config_data.admin import LOCAL_WIDGETS
+
+
+class AdministratorsOnly(admin.ModelAdmin):
+    """Out of sight (and reach) for everyone but administrators, whatever their permissions."""
+
+    formfield_overrides = LOCAL_WIDGETS  # plain date/time inputs (no "hours behind" notes)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_administrator(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request.user) and super().has_delete_permission(request, obj)
 
 
 class ApiApplicationForm(ApplicationForm):
@@ -84,7 +110,7 @@ class WebhookSubscriptionInline(admin.TabularInline):
         )
 
 
-class ApiApplicationAdmin(ApplicationAdmin):
+class ApiApplicationAdmin(AdministratorsOnly, ApplicationAdmin):
     """Set as OAUTH2_PROVIDER["APPLICATION_ADMIN_CLASS"]; oauth-toolkit registers it."""
 
     form = ApiApplicationForm
@@ -105,7 +131,7 @@ class ApiApplicationAdmin(ApplicationAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(AdministratorsOnly):
     """The delivery log: every attempt, as it went. Read-only, but for resending."""
 
     list_display = [

@@ -23,6 +23,7 @@ from booking.api.schemas import (
     Id,
     MeetingIn,
     MeetingOut,
+    MeetingOutcomeName,
     MeetingStatusName,
     MeetingTypeEnum,
     to_pk,
@@ -86,6 +87,8 @@ def meeting_out(meeting: Meeting) -> MeetingOut:
         time_zone=meeting.display_zone.key,
         created_at=meeting.created_at,
         cancelled_at=meeting.cancelled_at,
+        outcome=cast(MeetingOutcomeName, meeting.outcome) if meeting.outcome else None,
+        outcome_at=meeting.outcome_at,
     )
 
 

@@ -66,6 +66,7 @@ class MeetingTypeEnum(StrEnum):
 TimeSlotStatusName = Literal["Reserved", "Booked", "Cancelled", "Expired"]
 MeetingStatusName = Literal["confirmed", "cancelled"]
 BookedByName = Literal["customer", "employee"]
+MeetingOutcomeName = Literal["completed", "no_show"]
 
 
 def meeting_types_out(types: Iterable[str]) -> list[MeetingTypeEnum]:
@@ -433,6 +434,13 @@ class MeetingOut(OutSchema):
     )
     created_at: Instant
     cancelled_at: Instant | None
+    outcome: MeetingOutcomeName | None = Field(
+        None,
+        description="BookMe extension: what happened, as staff recorded it once the meeting "
+        "began: `completed` or `no_show` (also sent as the `meeting.no_show` webhook); "
+        "null until recorded.",
+    )
+    outcome_at: Instant | None = Field(None, description="When staff recorded the outcome.")
 
 
 class IcalIn(InSchema):

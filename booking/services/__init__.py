@@ -15,6 +15,7 @@ from booking.services.meetings import (
     meeting_reschedule,
     meeting_slot_ready,
 )
+from booking.services.outcomes import meeting_record_outcome
 from booking.services.steps import booking_confirm, meeting_move
 from booking.services.time_slots import (
     SlotRequest,
@@ -40,6 +41,7 @@ __all__ = [
     "meeting_cancel",
     "meeting_create",
     "meeting_move",
+    "meeting_record_outcome",
     "meeting_reschedule",
     "meeting_slot_ready",
     "time_slot_book",

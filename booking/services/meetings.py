@@ -299,8 +299,12 @@ def check_change_allowed(meeting: Meeting, *, actor: Actor, now: datetime) -> No
 
 
 @transaction.atomic
-def meeting_cancel(*, actor: Actor, meeting_id: int, now: datetime | None = None) -> Meeting:
-    """Cancel the meeting and free its time. Cancelling twice changes nothing."""
+def meeting_cancel(
+    *, actor: Actor, meeting_id: int, now: datetime | None = None, reason: str = ""
+) -> Meeting:
+    """Cancel the meeting and free its time. Cancelling twice changes nothing.
+
+    `reason` is staff's message to the customer (the cancellation email shows it)."""
     now = now or timezone.now()
     meeting = _locked_meeting(meeting_id)
     if meeting.status == MeetingStatus.CANCELLED:
@@ -308,8 +312,11 @@ def meeting_cancel(*, actor: Actor, meeting_id: int, now: datetime | None = None
     check_change_allowed(meeting, actor=actor, now=now)
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = now
+    meeting.cancel_reason = reason.strip()
     meeting.ical_sequence += 1
-    meeting.save(update_fields=["status", "cancelled_at", "ical_sequence", "updated_at"])
+    meeting.save(
+        update_fields=["status", "cancelled_at", "cancel_reason", "ical_sequence", "updated_at"]
+    )
     TimeSlot.objects.filter(pk=meeting.time_slot_id).update(
         status=TimeSlotStatus.CANCELLED, updated_at=now
     )

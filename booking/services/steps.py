@@ -19,7 +19,7 @@ from booking.errors import (
     LimitReached,
     SlotUnavailable,
 )
-from booking.models import Meeting, TimeSlot, TimeSlotStatus
+from booking.models import BookedBy, Meeting, TimeSlot, TimeSlotStatus
 from booking.services.customers import CustomerDetails, customer_upsert
 from booking.services.meetings import change_refusal, meeting_create, meeting_reschedule
 from booking.services.time_slots import (
@@ -47,8 +47,10 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
     description: str = "",
     answers: Mapping[int, str] | None = None,
     language: str = "en",
+    booked_by: str = BookedBy.CUSTOMER,
 ) -> Meeting:
-    """Reserved -> Booked -> Meeting, all or nothing.
+    """Reserved -> Booked -> Meeting, all or nothing. Staff booking for a customer on the
+    phone pass `booked_by=BookedBy.EMPLOYEE` and act as themselves.
 
     A hold that ran out (or was released) is taken again if the time is still free; a
     second submit (even a concurrent one) finds the meeting the first one created.
@@ -71,6 +73,7 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
             description=description,
             answers=answers,
             language=language,
+            booked_by=booked_by,
         )
 
     try:

@@ -57,6 +57,8 @@ def test_a_meeting_on_a_booked_slot(world, caller):
         "timeZone": "Europe/Copenhagen",
         "createdAt": "2026-06-01T06:00:00Z",
         "cancelledAt": None,
+        "outcome": None,
+        "outcomeAt": None,
     }
     assert meeting.owner == caller.holder
     assert meeting.customer.external_id == f"{caller.application.pk}:cust-1"

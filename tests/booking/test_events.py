@@ -247,4 +247,5 @@ def test_what_follows_each_event_is_this_table():
         ],
         "expired": ["booking.waitlist._time_freed", "booking.webhooks.schedule_deliveries"],
         "released": ["booking.waitlist._time_freed"],
+        "no_show": ["booking.webhooks.schedule_deliveries"],
     }

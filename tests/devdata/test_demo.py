@@ -7,8 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from booking import roles
 from booking.models import Meeting, TimeSlot
 from config_data.models import (
+    Absence,
     ClosedDay,
     CustomerCategory,
     Employee,
@@ -37,6 +39,10 @@ def snapshot() -> dict[str, list]:
         ),
         "slots": list(TimeSlot.objects.values_list("pk", "start", "status")),
         "meetings": list(Meeting.objects.values_list("pk", "time_slot_id", "status")),
+        "absences": list(Absence.objects.values_list("employee__email", "start", "end")),
+        "roles": list(
+            Employee.objects.values_list("email", "user__groups__name", "user__is_staff")
+        ),
     }
 
 
@@ -81,3 +87,33 @@ def test_the_demo_mails_a_reminder_and_a_waitlist_offer_but_no_confirmations(
     assert not [s for s in subjects if s.startswith(("Confirmed", "New meeting"))], subjects
     assert len([s for s in subjects if s.startswith("Reminder")]) == 1, subjects
     assert len([s for s in subjects if s.startswith("A time has become free")]) == 1, subjects
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_branch_manager_per_branch_and_an_absence_that_collides(frozen_clock):
+    """Each branch has one branch manager (group, employee there, admin access); the other
+    employees are advisers without the admin; one adviser's absence covers booked meetings;
+    load_demo prints these accounts with their password."""
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    printed = out.getvalue()
+    for location in Location.objects.all():
+        [manager] = Employee.objects.filter(
+            location=location, user__groups__name=roles.BRANCH_MANAGER
+        )
+        assert manager.user.is_staff
+        assert list(roles.visible_locations(manager.user)) == [location]
+        assert f"Branch manager of {location}: {manager.email}, password 'bookme-demo'" in printed
+    advisers = Employee.objects.filter(user__groups__name=roles.ADVISER)
+    assert advisers.count() >= 8
+    assert not advisers.filter(user__is_staff=True).exists()
+    [absence] = Absence.objects.all()
+    colliding = (
+        Meeting.objects.confirmed()
+        .filter(time_slot__employee=absence.employee)
+        .during(absence.start, absence.end)
+    )
+    assert colliding.exists()
+    assert absence.employee.user.groups.filter(name=roles.ADVISER).exists()
+    assert f"Absent:    {absence.employee.name} ({absence.employee.email})" in printed
+    assert "Advisers:  sign in at http://127.0.0.1:8000/staff/" in printed

@@ -61,6 +61,7 @@ def visitor(bank, django_user_model) -> tuple[Client, dict[str, object]]:
         "slot_id": meeting.time_slot_id,
         "reference": meeting.reference,
         "token": "not-a-real-offer-token",
+        "meeting_id": meeting.pk,
     }
     return client, values
 

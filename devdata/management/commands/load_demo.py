@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from devdata import demo
+from devdata import demo, demo_staff
 
 
 class Command(BaseCommand):
@@ -19,7 +19,9 @@ class Command(BaseCommand):
         demo.load_configuration()
         lines = demo.load_staff_accounts(password)
         # Demo meetings are not real bookings: their confirmations are cancelled unsent.
-        created = demo.load_meetings(now=timezone.now())
+        now = timezone.now()
+        created = demo.load_meetings(now=now)
+        lines += demo_staff.absence_lines(demo_staff.load_demo_absence(now=now))
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({created} new meetings)."))
         for line in lines:
             self.stdout.write(line)
