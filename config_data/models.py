@@ -470,3 +470,20 @@ class InformationQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ConfigVersion(models.Model):
+    """One row whose token changes, in the same transaction, whenever configuration does.
+
+    Searches keep the configuration they read (booking/catalog.py) while this token stays
+    the same: one cheap query per request instead of six. A token, not a counter, so that a
+    rolled-back change returns to a state whose snapshot is still right.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("configuration version")
+
+    def __str__(self) -> str:
+        return self.token
