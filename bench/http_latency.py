@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from common import (
     postgres_version,
     table,
 )
-from http_load import ZONE, iso, local_day_bounds, world_facts
+from http_load import iso, local_day_bounds, world_facts
 from lean_client import Answer, LeanClient
 from servers import HOST, CpuMeter, manage, start_server, stop_server
 
@@ -54,7 +55,9 @@ def scratch_copy(engine: str, source: str, size: str) -> str:
         return f"sqlite:///{path}"
     name = f"bench_latency_{size.lower()}"
     pg_execute(f"{PG_BASE}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    pg_execute(f"{PG_BASE}/postgres", f'CREATE DATABASE "{name}" TEMPLATE "{source.rsplit("/", 1)[1]}"')
+    pg_execute(
+        f"{PG_BASE}/postgres", f'CREATE DATABASE "{name}" TEMPLATE "{source.rsplit("/", 1)[1]}"'
+    )
     return f"{PG_BASE}/{name}"
 
 
@@ -63,7 +66,9 @@ def drop_copy(engine: str, url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
     else:
-        pg_execute(f"{PG_BASE}/postgres", f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        pg_execute(
+            f"{PG_BASE}/postgres", f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'
+        )
 
 
 class Requests:
@@ -82,21 +87,25 @@ class Requests:
             "website week picker": self.week_picker,
         }
 
-    def _available(self, params: dict[str, str]):  # noqa: ANN202
+    def _available(self, params: dict[str, str]):
         query = {"theme": self.world["topic"], "requireEmployeeParticipation": "true", **params}
         return self.client.get("/api/bookme/time-slots/available", params=query, headers=self.auth)
 
-    def one_by_one(self, n: int):  # noqa: ANN201
+    def one_by_one(self, n: int):
         days, employees = self.world["days"], self.world["employees"]
         start, end = local_day_bounds(days[n % len(days)])
         employee = str(employees[(n * 7) % len(employees)])
-        return self._available({"startDate": start, "endDate": end, "explicitEmployeeIds": employee})
+        return self._available(
+            {"startDate": start, "endDate": end, "explicitEmployeeIds": employee}
+        )
 
-    def all_by_fourteen(self, n: int):  # noqa: ANN201
+    def all_by_fourteen(self, n: int):
         start = self.now + timedelta(days=n % 5)
-        return self._available({"startDate": iso(start), "endDate": iso(start + timedelta(days=14))})
+        return self._available(
+            {"startDate": iso(start), "endDate": iso(start + timedelta(days=14))}
+        )
 
-    def one_by_month(self, n: int):  # noqa: ANN201
+    def one_by_month(self, n: int):
         employees = self.world["employees"]
         start = self.now
         return self._available(
@@ -107,7 +116,7 @@ class Requests:
             }
         )
 
-    def week_picker(self, n: int):  # noqa: ANN201
+    def week_picker(self, n: int):
         week = date.fromisoformat(self.world["days"][0].isoformat()) + timedelta(days=7 * (n % 3))
         params = {
             "category": self.world["category"],
@@ -141,8 +150,11 @@ async def run_engine(engine: str, url: str, args: argparse.Namespace) -> list[li
     world = world_facts(url)
     world["now"] = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
     today = date.today()
-    world["days"] = [today + timedelta(days=n) for n in range(1, 15) if (today + timedelta(days=n)).weekday() < 5]
+    world["days"] = [
+        today + timedelta(days=n) for n in range(1, 15) if (today + timedelta(days=n)).weekday() < 5
+    ]
     credentials = json.loads(manage(url, "create_api_client", "latency", "--scopes", "read"))
+    manage(url, "collectstatic", "--noinput", "-v0")  # DEBUG off: pages need the manifest
     meter = CpuMeter(url.rsplit("/", 1)[1])
     server = start_server(url, args.port, 1, meter)
     rows: list[list[object]] = []
@@ -150,7 +162,9 @@ async def run_engine(engine: str, url: str, args: argparse.Namespace) -> list[li
         client = LeanClient(HOST, args.port)
         import base64
 
-        basic = base64.b64encode(f"{credentials['client_id']}:{credentials['client_secret']}".encode()).decode()
+        basic = base64.b64encode(
+            f"{credentials['client_id']}:{credentials['client_secret']}".encode()
+        ).decode()
         answer = await client.post(
             "/o/token/",
             body=b"grant_type=client_credentials&scope=read",
@@ -165,7 +179,11 @@ async def run_engine(engine: str, url: str, args: argparse.Namespace) -> list[li
             p50 = percentile(latencies, 50) * 1000
             target = TARGETS.get(name)
             verdict = "" if target is None else ("met" if p50 <= target else f"over {target:g} ms")
-            slots = len(last.json()) if last.headers.get("content-type", "").startswith("application/json") else "-"  # type: ignore[arg-type]
+            slots = (
+                len(last.json())
+                if last.headers.get("content-type", "").startswith("application/json")
+                else "-"
+            )  # type: ignore[arg-type]
             rows.append(
                 [engine, name, args.runs, p50, percentile(latencies, 95) * 1000,
                  cpu["app"], cpu["db"] if engine == "postgres" else "-", slots, verdict]
@@ -184,7 +202,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--only", default="", help="run the request kinds whose name contains this")
     parser.add_argument("--port", type=int, default=8121)
+    parser.add_argument(
+        "--profile", default="", help="profile the request kind named so, in process"
+    )
     args = parser.parse_args()
+    if args.profile:
+        return profile(args)
     today = date.today()
     rows: list[list[object]] = []
     for engine in args.db.split(","):
@@ -198,10 +221,92 @@ def main() -> None:
         f"\nOne request at a time over HTTP, size {args.size}: gunicorn, 1 sync worker, DEBUG off, "
         f"persistent database connections. {machine()}; PostgreSQL {postgres_version()}\n"
     )
-    headers = ["db", "request", "runs", "p50 ms", "p95 ms", "server cpu ms", "db cpu ms", "slots", "target"]
+    headers = [
+        "db",
+        "request",
+        "runs",
+        "p50 ms",
+        "p95 ms",
+        "server cpu ms",
+        "db cpu ms",
+        "slots",
+        "target",
+    ]
     print(table(headers, rows))
 
 
+def profile(args: argparse.Namespace) -> None:
+    """Run one request kind in process, through Django's whole handler, under pyinstrument."""
+    import base64
+
+    from common import setup_django
+
+    engine = args.db.split(",")[0]
+    source, _ = ensure_data(engine, args.size, start=date.today() - timedelta(days=HISTORY_DAYS))
+    url = scratch_copy(engine, source, args.size)
+    try:
+        world = world_facts(url)
+        world["now"] = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+        today = date.today()
+        world["days"] = [
+            today + timedelta(days=n)
+            for n in range(1, 15)
+            if (today + timedelta(days=n)).weekday() < 5
+        ]
+        credentials = json.loads(manage(url, "create_api_client", "latency", "--scopes", "read"))
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = (
+            "1"  # the in-process client runs inside asyncio.run
+        )
+        setup_django(url)
+        from django.test import Client
+        from pyinstrument import Profiler
+
+        client = Client(HTTP_HOST="127.0.0.1")
+        basic = base64.b64encode(
+            f"{credentials['client_id']}:{credentials['client_secret']}".encode()
+        ).decode()
+        token = client.post(
+            "/o/token/",
+            {"grant_type": "client_credentials", "scope": "read"},
+            HTTP_AUTHORIZATION=f"Basic {basic}",
+        ).json()["access_token"]
+
+        class InProcess:
+            async def get(
+                self, path: str, params: dict | None = None, headers: dict | None = None
+            ) -> Answer:
+                extra = {
+                    f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()
+                }
+                response = client.get(path, params or {}, **extra)
+                return Answer(response.status_code, dict(response.items()), response.content)
+
+        requests = Requests(world, token, InProcess())  # type: ignore[arg-type]
+        name, kind = next((n, k) for n, k in requests.kinds().items() if args.profile in n)
+        from django.db import connection, reset_queries
+        from django.test.utils import CaptureQueriesContext
+
+        for n in range(args.warmup):
+            asyncio.run(kind(n))  # type: ignore[arg-type]
+        with CaptureQueriesContext(connection) as queries:
+            asyncio.run(kind(0))  # type: ignore[arg-type]
+        reset_queries()
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+        for n in range(args.runs):
+            asyncio.run(kind(n))  # type: ignore[arg-type]
+        profiler.stop()
+        print(f"{name} on {engine}: {len(queries)} queries per request")
+        for query in queries.captured_queries:
+            print("  ", query["sql"][:160])
+        print(
+            profiler.output_text(
+                unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))
+            )
+        )
+    finally:
+        drop_copy(engine, url)
+
+
 if __name__ == "__main__":
-    _ = ZONE
     main()

@@ -17,18 +17,10 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
 from booking import availability as engine
+from booking import catalog
 from booking.errors import InvalidRequest, SlotUnavailable
 from booking.models import OCCUPYING_STATUSES, TimeSlot, is_group_session
-from config_data.models import (
-    Absence,
-    ClosedDay,
-    Employee,
-    MeetingTopic,
-    MeetingType,
-    OpeningHours,
-    Room,
-    WorkingHours,
-)
+from config_data.models import Employee, MeetingTopic, MeetingType, Room
 
 # Used when the API searches or reserves without a theme.
 DEFAULT_DURATION = timedelta(minutes=60)
@@ -104,8 +96,6 @@ class _Loaded:
     sessions: list[engine.GroupSession]
 
 
-# Employee or location id -> weekday -> local (start, end) times.
-_WeeklyHours = dict[int, dict[int, list[tuple[time, time]]]]
 # A group session's seats while loading: [employee_id, room_id, start, end, seats taken].
 _Seats = dict[str, list]
 
@@ -118,30 +108,29 @@ class _Busy:
 
 
 def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loaded:
-    """Everything the engine needs for one search: one query per table."""
+    """Everything the engine needs for one search: the kept configuration and one query for
+    who is busy."""
     margin = rules.duration + rules.buffer_before + rules.buffer_after + timedelta(days=1)
     window_start, window_end = search.start - margin, search.end + margin
 
-    employees = _employees(search)
-    rooms = _rooms(search, rules, employees)
+    config = catalog.current()
+    employees = _employees(search, config)
+    rooms = _rooms(search, rules, employees, config)
     employee_ids = [e.pk for e in employees]
     room_ids = [r.pk for r in rooms]
-    location_ids = {e.location_id for e in employees} | {r.location_id for r in rooms}
-
-    weekly = _working_hours(employee_ids)
-    absences = _absences(employee_ids, window_start, window_end)
-    calendars = _calendars(employees, rooms, window_start, window_end, location_ids)
+    calendars = _calendars(employees, rooms, config)
     busy = _busy(search, rules, employee_ids, room_ids, now=now)
     employee_wanted = set(employee_ids)
+    no_hours: dict[int, list[tuple[time, time]]] = {}
     return _Loaded(
         employees=[
             engine.EmployeeAvailability(
                 id=e.pk,
                 zone=ZoneInfo(e.effective_timezone),
-                weekly={day: list(v) for day, v in weekly[e.pk].items()},
+                weekly=config.working_hours.get(e.pk, no_hours),
                 location=calendars[e.location_id, e.location.timezone],
                 meeting_types=e.meeting_types,
-                absences=absences[e.pk],
+                absences=config.absences_between(e.pk, window_start, window_end),
                 busy=busy.by_employee[e.pk],
             )
             for e in employees
@@ -170,19 +159,21 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
     )
 
 
-def _employees(search: SlotSearch) -> list[Employee]:
+def _employees(search: SlotSearch, config: catalog.Catalog) -> list[Employee]:
     if not search.require_employee:
         return []
-    topic = search.topic
-    employee_qs = (topic.employees if topic else Employee.objects).bookable()
+    employees = config.bookable_employees(search.topic)
     if search.employee_ids is not None:
-        employee_qs = employee_qs.filter(pk__in=search.employee_ids)
+        wanted = set(search.employee_ids)
+        employees = [e for e in employees if e.pk in wanted]
     if search.location_id is not None:
-        employee_qs = employee_qs.filter(location_id=search.location_id)
-    return list(employee_qs.select_related("location").order_by("pk"))
+        employees = [e for e in employees if e.location_id == search.location_id]
+    return employees
 
 
-def _rooms(search: SlotSearch, rules: engine.SlotRules, employees: list[Employee]) -> list[Room]:
+def _rooms(
+    search: SlotSearch, rules: engine.SlotRules, employees: list[Employee], config: catalog.Catalog
+) -> list[Room]:
     # Rooms matter only for in-person meetings (or room-only slots): an online search skips them.
     in_person = engine.PHYSICAL in rules.meeting_types
     needs_rooms = (
@@ -190,82 +181,33 @@ def _rooms(search: SlotSearch, rules: engine.SlotRules, employees: list[Employee
     ) or not search.require_employee
     if not needs_rooms:
         return []
-    room_qs = Room.objects.filter(active=True).select_related("location")
+    rooms = config.active_rooms()
     if search.room_ids is not None:
-        room_qs = room_qs.filter(pk__in=search.room_ids)
+        wanted = set(search.room_ids)
+        rooms = [r for r in rooms if r.pk in wanted]
     if search.require_employee:
-        room_qs = room_qs.filter(location_id__in={e.location_id for e in employees})
+        locations = {e.location_id for e in employees}
+        rooms = [r for r in rooms if r.location_id in locations]
     elif search.location_id is not None:
-        room_qs = room_qs.filter(location_id=search.location_id)
-    return list(room_qs.order_by("pk"))
-
-
-def _working_hours(employee_ids: list[int]) -> _WeeklyHours:
-    weekly: _WeeklyHours = defaultdict(lambda: defaultdict(list))
-    for employee_id, weekday, start, end in (
-        WorkingHours.objects.filter(employee_id__in=employee_ids)
-        .values_list("employee_id", "weekday", "start", "end")
-        .order_by()
-    ):
-        weekly[employee_id][weekday].append((start, end))
-    return weekly
-
-
-def _absences(
-    employee_ids: list[int], window_start: datetime, window_end: datetime
-) -> dict[int, list[engine.Span]]:
-    absences: dict[int, list[engine.Span]] = defaultdict(list)
-    for employee_id, start, end in (
-        Absence.objects.filter(
-            employee_id__in=employee_ids, start__lt=window_end, end__gt=window_start
-        )
-        .values_list("employee_id", "start", "end")
-        .order_by()
-    ):
-        absences[employee_id].append((start, end))
-    return absences
+        rooms = [r for r in rooms if r.location_id == search.location_id]
+    return rooms
 
 
 def _calendars(
-    employees: list[Employee],
-    rooms: list[Room],
-    window_start: datetime,
-    window_end: datetime,
-    location_ids: set[int],
+    employees: list[Employee], rooms: list[Room], config: catalog.Catalog
 ) -> dict[tuple[int, str], engine.LocationCalendar]:
     """A location's opening hours and closed days, read in its zone.
 
     A room that sets a zone of its own keeps its location's hours in that zone (the doors
     open at 8 where the room is), so calendars are per location and zone.
     """
-    opening: _WeeklyHours = defaultdict(lambda: defaultdict(list))
-    for location_id, weekday, opens, closes in (
-        OpeningHours.objects.filter(location_id__in=location_ids)
-        .values_list("location_id", "weekday", "opens", "closes")
-        .order_by()
-    ):
-        opening[location_id][weekday].append((opens, closes))
-
-    closed: dict[int, set] = defaultdict(set)
-    for location_id, day in (
-        ClosedDay.objects.filter(
-            location_id__in=location_ids,
-            date__gte=(window_start - timedelta(days=1)).date(),
-            date__lte=(window_end + timedelta(days=1)).date(),
-        )
-        .values_list("location_id", "date")
-        .order_by()
-    ):
-        closed[location_id].add(day)
-
+    no_days: frozenset = frozenset()
     return {
         (location_id, zone_name): engine.LocationCalendar(
             id=location_id,
             zone=ZoneInfo(zone_name),
-            opening={day: list(v) for day, v in opening[location_id].items()}
-            if location_id in opening
-            else None,
-            closed_dates=frozenset(closed[location_id]),
+            opening=config.opening_hours.get(location_id),
+            closed_dates=config.closed_days.get(location_id, no_days),
         )
         for location_id, zone_name in {
             *((e.location_id, e.location.timezone) for e in employees),
@@ -349,8 +291,7 @@ def occupies(status: str, expires_at: datetime | str | None, now: datetime) -> b
 
 
 def topic_allows_category(topic: MeetingTopic, category_id: int | None) -> bool:
-    allowed = {c.pk for c in topic.customer_categories.all()}
-    return not allowed or category_id in allowed
+    return catalog.current().topic_allows_category(topic, category_id)
 
 
 def find_slots(search: SlotSearch, *, now: datetime) -> list[engine.Slot]:
@@ -462,16 +403,21 @@ def _check_some_topic_fits(
     """A hold without a theme must still be one some topic could use: an active topic of
     the employee (or, room-only, an in-person topic) lasts exactly as long, and its step
     grid, counted from the start of the working (or opening) hours as the search counts
-    it, contains the start. One query, however many topics there are.
+    it, contains the start. Read from the kept configuration: no query.
     """
-    topics = MeetingTopic.objects.active().filter(capacity=1)
-    if employee is not None:
-        topics = topics.filter(employees=employee.id)
-    else:
-        topics = topics.filter(physical=True)
-    if meeting_type:
-        topics = topics.filter(**{meeting_type: True})
-    rows = set(topics.values_list("duration", "slot_step").order_by())
+    config = catalog.current()
+    rows = {
+        (topic.duration, topic.slot_step)
+        for topic in config.topics.values()
+        if topic.active
+        and topic.capacity == 1
+        and (
+            employee.id in config.topic_employees.get(topic.pk, ())
+            if employee is not None
+            else topic.physical
+        )
+        and (not meeting_type or getattr(topic, meeting_type))
+    }
     length = end - start
     steps = sorted({step for duration, step in rows if timedelta(minutes=duration) == length})
     if not rows:

@@ -5,8 +5,20 @@ import uuid
 from django.db import migrations, models
 
 
+
+from config_data import triggers
+
+
 def first_token(apps, schema_editor):
     apps.get_model("config_data", "ConfigVersion").objects.create(pk=1, token=uuid.uuid4().hex)
+
+
+def install_triggers(apps, schema_editor):
+    triggers.install(schema_editor, triggers.configuration_tables(apps))
+
+
+def remove_triggers(apps, schema_editor):
+    triggers.remove(schema_editor, triggers.configuration_tables(apps))
 
 
 class Migration(migrations.Migration):
@@ -27,4 +39,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(first_token, migrations.RunPython.noop),
+        migrations.RunPython(install_triggers, remove_triggers),
     ]
