@@ -13,13 +13,13 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import CharField, Q
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Q
 
 from booking import availability as engine
 from booking import catalog
 from booking.errors import InvalidRequest, SlotUnavailable
-from booking.models import OCCUPYING_STATUSES, TimeSlot, is_group_session
+from booking.models import LONGEST_BLOCK, OCCUPYING_STATUSES, TimeSlot, is_group_session
 from config_data.models import Employee, MeetingTopic, MeetingType, Room
 
 # Used when the API searches or reserves without a theme.
@@ -233,23 +233,8 @@ def _busy(
     # Only a group topic needs the sessions' own times; fewer columns load faster.
     topic = search.topic
     group_topic_id = topic.pk if topic is not None and topic.capacity > 1 else None
-    columns = ["status", "expires_at_text", "employee_id", "room_id"]
-    columns += ["blocked_start_text", "blocked_end_text", "session_key"]
-    if group_topic_id is not None:
-        columns += ["topic_id", "start", "end"]
-    # Whether a slot is active is decided below, not in SQL: with a status condition,
-    # SQLite (no statistics) walks the status index over every booking ever made
-    # instead of the employee and room indexes over the window.
-    busy_rows = (
-        TimeSlot.objects.overlapping(busy_start, busy_end)
-        .for_resources(employee_ids=employee_ids, room_ids=room_ids)
-        .annotate(
-            blocked_start_text=Cast("blocked_start", CharField()),
-            blocked_end_text=Cast("blocked_end", CharField()),
-            expires_at_text=Cast("expires_at", CharField()),
-        )
-        .values_list(*columns)
-        .order_by()
+    busy_rows = _busy_rows(
+        busy_start, busy_end, employee_ids, room_ids, with_sessions=group_topic_id is not None
     )
     for row in busy_rows:
         status, expires_at, employee_id, room_id, b_start, b_end, key = row[:7]
@@ -263,8 +248,50 @@ def _busy(
         if room_id is not None:
             busy.by_room[room_id].append(slot_busy)
         if group_topic_id is not None and row[7] == group_topic_id and is_group_session(key):
-            busy.seats.setdefault(key, [employee_id, room_id, row[8], row[9], 0])[4] += 1
+            seat = [employee_id, room_id, instant(row[8]), instant(row[9]), 0]
+            busy.seats.setdefault(key, seat)[4] += 1
     return busy
+
+
+def _busy_rows(
+    start: datetime,
+    end: datetime,
+    employee_ids: list[int],
+    room_ids: list[int],
+    *,
+    with_sessions: bool,
+) -> list[tuple]:
+    """TimeSlot.objects.overlapping(start, end).for_resources(...) as plain rows, timestamps
+    as text (see instant). Written out in SQL: building the same queryset took longer than
+    running it for a one-day search (tests/booking/test_search.py compares the two).
+
+    Whether a slot is active is decided by the caller, not in SQL: with a status condition,
+    SQLite (no statistics) walks the status index over every booking ever made instead of
+    the employee and room indexes over the window.
+    """
+    resources = []
+    params: list[object] = []
+    if employee_ids:
+        resources.append(f"employee_id IN ({', '.join(['%s'] * len(employee_ids))})")
+        params += employee_ids
+    if room_ids:
+        resources.append(f"room_id IN ({', '.join(['%s'] * len(room_ids))})")
+        params += room_ids
+    if not resources:
+        return []
+    columns = "status, CAST(expires_at AS text), employee_id, room_id, "
+    columns += "CAST(blocked_start AS text), CAST(blocked_end AS text), session_key"
+    if with_sessions:
+        columns += ', topic_id, CAST("start" AS text), CAST("end" AS text)'
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"SELECT {columns} FROM {TimeSlot._meta.db_table} "
+        "WHERE blocked_start < %s AND blocked_start >= %s AND blocked_end > %s "
+        f"AND ({' OR '.join(resources)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(end), adapt(start - LONGEST_BLOCK), adapt(start), *params])
+        return cursor.fetchall()
 
 
 def instant(text: str) -> datetime:
