@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.signals import request_finished, request_started
 from django.db import connection
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from config_data.models import (
@@ -24,6 +28,7 @@ from config_data.models import (
     ConfigVersion,
     CustomerCategory,
     Employee,
+    InformationQuestion,
     MeetingTopic,
     OpeningHours,
     Room,
@@ -54,6 +59,13 @@ class Catalog:
     opening_hours: WeeklyHours
     closed_days: dict[int, frozenset[date]]
     absences: dict[int, list[tuple[datetime, datetime]]]
+    questions: dict[int, list[InformationQuestion]]  # per topic, in their order
+
+    def topic_questions(self, topic: MeetingTopic) -> list[InformationQuestion]:
+        return self.questions.get(topic.pk, [])
+
+    def topic_has_employee(self, topic: MeetingTopic, employee_id: int) -> bool:
+        return employee_id in self.topic_employees.get(topic.pk, ())
 
     def bookable_employees(self, topic: MeetingTopic | None) -> list[Employee]:
         """Active employees (of the topic, if given), by id: as Employee.objects.bookable()."""
@@ -89,8 +101,25 @@ def current_token() -> str:
     return row[0] if row else ""
 
 
+# Within one request the token is read once: a search, its lookups and its checks all
+# ask for the catalog, and the configuration does not change under a request unless the
+# request changes it itself, which Django's model signals report (see _forget_in_request).
+_in_request: ContextVar[bool] = ContextVar("bookme_catalog_in_request", default=False)
+_request_catalog: ContextVar[Catalog | None] = ContextVar("bookme_request_catalog", default=None)
+
+
 def current() -> Catalog:
     """The configuration as of now: the kept snapshot while the token is unchanged."""
+    if _in_request.get():
+        kept = _request_catalog.get()
+        if kept is None:
+            kept = _current()
+            _request_catalog.set(kept)
+        return kept
+    return _current()
+
+
+def _current() -> Catalog:
     global _snapshot
     token = current_token()
     snapshot = _snapshot
@@ -103,11 +132,37 @@ def current() -> Catalog:
     return loaded
 
 
+@receiver(request_started, dispatch_uid="bookme_catalog_request_started")
+def _request_began(**kwargs: object) -> None:
+    _in_request.set(True)
+    _request_catalog.set(None)
+
+
+@receiver(request_finished, dispatch_uid="bookme_catalog_request_finished")
+def _request_ended(**kwargs: object) -> None:
+    _in_request.set(False)
+    _request_catalog.set(None)
+
+
+def _forget_in_request(sender: type, **kwargs: object) -> None:
+    """A request that changed configuration reads the token again (which the triggers
+    changed). Bulk or raw writes send no signal: a request that makes those and then
+    searches must call forget()."""
+    if getattr(sender, "_meta", None) is not None and sender._meta.app_label == "config_data":
+        _request_catalog.set(None)
+
+
+post_save.connect(_forget_in_request, dispatch_uid="bookme_catalog_saved")
+post_delete.connect(_forget_in_request, dispatch_uid="bookme_catalog_deleted")
+m2m_changed.connect(_forget_in_request, dispatch_uid="bookme_catalog_m2m")
+
+
 def forget() -> None:
     """Drop the kept snapshot (tests that change the database behind the triggers' back)."""
     global _snapshot
     with _lock:
         _snapshot = None
+    _request_catalog.set(None)
 
 
 def _load(token: str) -> Catalog:
@@ -151,6 +206,10 @@ def _load(token: str) -> Catalog:
     ):
         absences[employee_id].append((start, end))
 
+    questions: dict[int, list[InformationQuestion]] = defaultdict(list)
+    for question in InformationQuestion.objects.order_by("topic_id", "position", "pk"):
+        questions[question.topic_id].append(question)
+
     return Catalog(
         token=token,
         topics=topics,
@@ -163,4 +222,5 @@ def _load(token: str) -> Catalog:
         opening_hours={k: dict(v) for k, v in opening.items()},
         closed_days={k: frozenset(v) for k, v in closed.items()},
         absences=dict(absences),
+        questions=dict(questions),
     )

@@ -1,14 +1,14 @@
 """Side effects of booking events: what follows what happened, decided in one place.
 
 Services record events (booking.services.events) and never send anything themselves.
-After the transaction that recorded an event commits, the handlers registered for its
-kind with `on(...)` run in a worker (one task per event, dispatch_event); they only
-schedule side effects on the background engine (booking.tasks.schedule: cheap, no
-rendering, no network), which a worker then runs with retries. A rolled-back change schedules nothing, and a slow or
-failing mail server never touches a request. An event whose handlers did not all run
-(the process died after the commit, a locked database) stays undispatched, and
-housekeeping dispatches it again (dispatch_lost): every handler schedules under keys
-unique per event or meeting, so a second dispatch adds only what the first missed.
+After the transaction that recorded an event commits, one task is queued for it
+(dispatch_event); in a worker, the handlers registered for its kind with `on(...)` then
+schedule side effects on the background engine (booking.tasks.schedule), which workers
+run with retries. A rolled-back change schedules nothing, and a slow or failing mail
+server never touches a request. An event whose handlers did not all run (the process
+died after the commit, a locked database) stays undispatched, and housekeeping
+dispatches it again (dispatch_lost): every handler schedules under keys unique per event
+or meeting, so a second dispatch adds only what the first missed.
 
 This module's own handlers schedule the meeting emails; reminders, the waitlist and
 webhooks register theirs in their own modules (imported by BookingConfig.ready).

@@ -135,3 +135,25 @@ def test_the_snapshot_is_not_used_across_a_token_change(branch):
     assert second is not first
     assert alice.pk in first.topic_employees[topic.pk]
     assert alice.pk not in second.topic_employees.get(topic.pk, frozenset())
+
+
+def test_a_request_reads_the_token_once_and_sees_its_own_changes(branch):
+    """Inside a request the catalog is read once; a configuration change the request makes
+    through the ORM is seen by its next search."""
+    alice, topic = branch
+    # The signal handlers themselves: the signals would also close the test's connection.
+    catalog._request_began()
+    try:
+        catalog.current()
+        with CaptureQueriesContext(connection) as queries:
+            before = tuesday_starts(topic)
+            tuesday_starts(topic)
+        tokens = [q for q in queries.captured_queries if "config_data_configversion" in q["sql"]]
+        assert tokens == []
+        WorkingHours.objects.filter(employee=alice, weekday=1).first().delete()
+        assert tuesday_starts(topic) != before
+    finally:
+        catalog._request_ended()
+    with CaptureQueriesContext(connection) as queries:
+        catalog.current()
+    assert len(queries) == 1  # outside a request: the token every time

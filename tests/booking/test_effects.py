@@ -188,9 +188,7 @@ def test_a_dispatched_event_is_marked_so(world, django_capture_on_commit_callbac
     for callback in callbacks:
         callback()
     queued = DBTaskResult.objects.values_list("task_path", "args_kwargs")
-    assert list(queued) == [
-        ("booking.effects.dispatch_event", {"args": [event.pk], "kwargs": {}})
-    ]
+    assert list(queued) == [("booking.effects.dispatch_event", {"args": [event.pk], "kwargs": {}})]
     assert not SideEffectRun.objects.exists()
     assert background.dispatch_queued() == 1
     event.refresh_from_db()
