@@ -345,11 +345,13 @@ def facts(url: str) -> None:
     from config_data.models import CustomerCategory, MeetingTopic
 
     topic = MeetingTopic.objects.get(name=TOPIC)
+    location = topic.employees.filter(physical=True).order_by("pk").first().location_id
     print(
         json.dumps(
             {
                 "topic": str(topic.pk),
                 "category": str(CustomerCategory.objects.get(name="Private").pk),
+                "location": str(location),
                 "employees": list(topic.employees.order_by("pk").values_list("pk", flat=True)),
                 "slots": TimeSlot.objects.count(),
             }

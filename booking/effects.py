@@ -1,14 +1,14 @@
 """Side effects of booking events: what follows what happened, decided in one place.
 
 Services record events (booking.services.events) and never send anything themselves.
-After the transaction that recorded an event commits, the handlers registered for its
-kind with `on(...)` run in the request's process; they only schedule side effects on the
-background engine (booking.tasks.schedule: cheap, no rendering, no network), which a
-worker then runs with retries. A rolled-back change schedules nothing, and a slow or
-failing mail server never touches a request. An event whose handlers did not all run
-(the process died after the commit, a locked database) stays undispatched, and
-housekeeping dispatches it again (dispatch_lost): every handler schedules under keys
-unique per event or meeting, so a second dispatch adds only what the first missed.
+After the transaction that recorded an event commits, one task is queued for it
+(dispatch_event); in a worker, the handlers registered for its kind with `on(...)` then
+schedule side effects on the background engine (booking.tasks.schedule), which workers
+run with retries. A rolled-back change schedules nothing, and a slow or failing mail
+server never touches a request. An event whose handlers did not all run (the process
+died after the commit, a locked database) stays undispatched, and housekeeping
+dispatches it again (dispatch_lost): every handler schedules under keys unique per event
+or meeting, so a second dispatch adds only what the first missed.
 
 This module's own handlers schedule the meeting emails; reminders, the waitlist and
 webhooks register theirs in their own modules (imported by BookingConfig.ready).
@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from booking import emails, tasks
 from booking.models import BookingEvent, BookingEventKind, Meeting
@@ -40,7 +41,7 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 def on(*kinds: str) -> Callable[[Handler], Handler]:
     """Register handler(event) for these BookingEvent kinds.
 
-    Handlers run after commit in the request's process and only call tasks.schedule(...).
+    Handlers run after commit, in a worker (dispatch_event), and only call tasks.schedule(...).
     """
     unknown = set(kinds) - set(BookingEventKind.values)
     if unknown:
@@ -64,7 +65,26 @@ def handlers_for(kind: str) -> tuple[Handler, ...]:
 def event_recorded(event: BookingEvent) -> None:
     """Called by the services for each event they record, inside their transaction."""
     if _handlers.get(event.kind):
-        transaction.on_commit(partial(dispatch, event))
+        transaction.on_commit(partial(_queue_dispatch, event.pk))
+
+
+def _queue_dispatch(event_id: int) -> None:
+    # One task per event, not the handlers themselves: a booking request then writes one
+    # row after its commit instead of a ledger row and a task for every email, reminder and
+    # webhook (50 queries down to 23 for POST /meetings; docs/performance.md).
+    try:
+        dispatch_event.enqueue(event_id)
+    except Exception:
+        # The change is committed: the request must not fail; housekeeping dispatches it.
+        logger.exception("Could not queue the dispatch of event %s", event_id)
+
+
+@task()
+def dispatch_event(event_id: int) -> None:
+    """In a worker: pass a committed event to its handlers, unless that was done already."""
+    event = BookingEvent.objects.filter(pk=event_id, dispatched_at=None).first()
+    if event is not None:
+        dispatch(event)
 
 
 def dispatch(event: BookingEvent) -> None:

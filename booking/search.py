@@ -13,22 +13,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import CharField, Q
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Q
 
 from booking import availability as engine
+from booking import catalog
 from booking.errors import InvalidRequest, SlotUnavailable
-from booking.models import OCCUPYING_STATUSES, TimeSlot, is_group_session
-from config_data.models import (
-    Absence,
-    ClosedDay,
-    Employee,
-    MeetingTopic,
-    MeetingType,
-    OpeningHours,
-    Room,
-    WorkingHours,
-)
+from booking.models import LONGEST_BLOCK, OCCUPYING_STATUSES, TimeSlot, is_group_session
+from config_data.models import Employee, MeetingTopic, MeetingType, Room
 
 # Used when the API searches or reserves without a theme.
 DEFAULT_DURATION = timedelta(minutes=60)
@@ -104,8 +96,6 @@ class _Loaded:
     sessions: list[engine.GroupSession]
 
 
-# Employee or location id -> weekday -> local (start, end) times.
-_WeeklyHours = dict[int, dict[int, list[tuple[time, time]]]]
 # A group session's seats while loading: [employee_id, room_id, start, end, seats taken].
 _Seats = dict[str, list]
 
@@ -118,30 +108,29 @@ class _Busy:
 
 
 def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loaded:
-    """Everything the engine needs for one search: one query per table."""
+    """Everything the engine needs for one search: the kept configuration and one query for
+    who is busy."""
     margin = rules.duration + rules.buffer_before + rules.buffer_after + timedelta(days=1)
     window_start, window_end = search.start - margin, search.end + margin
 
-    employees = _employees(search)
-    rooms = _rooms(search, rules, employees)
+    config = catalog.current()
+    employees = _employees(search, config)
+    rooms = _rooms(search, rules, employees, config)
     employee_ids = [e.pk for e in employees]
     room_ids = [r.pk for r in rooms]
-    location_ids = {e.location_id for e in employees} | {r.location_id for r in rooms}
-
-    weekly = _working_hours(employee_ids)
-    absences = _absences(employee_ids, window_start, window_end)
-    calendars = _calendars(employees, rooms, window_start, window_end, location_ids)
+    calendars = _calendars(employees, rooms, config)
     busy = _busy(search, rules, employee_ids, room_ids, now=now)
     employee_wanted = set(employee_ids)
+    no_hours: dict[int, list[tuple[time, time]]] = {}
     return _Loaded(
         employees=[
             engine.EmployeeAvailability(
                 id=e.pk,
                 zone=ZoneInfo(e.effective_timezone),
-                weekly={day: list(v) for day, v in weekly[e.pk].items()},
+                weekly=config.working_hours.get(e.pk, no_hours),
                 location=calendars[e.location_id, e.location.timezone],
                 meeting_types=e.meeting_types,
-                absences=absences[e.pk],
+                absences=config.absences_between(e.pk, window_start, window_end),
                 busy=busy.by_employee[e.pk],
             )
             for e in employees
@@ -170,19 +159,21 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
     )
 
 
-def _employees(search: SlotSearch) -> list[Employee]:
+def _employees(search: SlotSearch, config: catalog.Catalog) -> list[Employee]:
     if not search.require_employee:
         return []
-    topic = search.topic
-    employee_qs = (topic.employees if topic else Employee.objects).bookable()
+    employees = config.bookable_employees(search.topic)
     if search.employee_ids is not None:
-        employee_qs = employee_qs.filter(pk__in=search.employee_ids)
+        wanted = set(search.employee_ids)
+        employees = [e for e in employees if e.pk in wanted]
     if search.location_id is not None:
-        employee_qs = employee_qs.filter(location_id=search.location_id)
-    return list(employee_qs.select_related("location").order_by("pk"))
+        employees = [e for e in employees if e.location_id == search.location_id]
+    return employees
 
 
-def _rooms(search: SlotSearch, rules: engine.SlotRules, employees: list[Employee]) -> list[Room]:
+def _rooms(
+    search: SlotSearch, rules: engine.SlotRules, employees: list[Employee], config: catalog.Catalog
+) -> list[Room]:
     # Rooms matter only for in-person meetings (or room-only slots): an online search skips them.
     in_person = engine.PHYSICAL in rules.meeting_types
     needs_rooms = (
@@ -190,82 +181,33 @@ def _rooms(search: SlotSearch, rules: engine.SlotRules, employees: list[Employee
     ) or not search.require_employee
     if not needs_rooms:
         return []
-    room_qs = Room.objects.filter(active=True).select_related("location")
+    rooms = config.active_rooms()
     if search.room_ids is not None:
-        room_qs = room_qs.filter(pk__in=search.room_ids)
+        wanted = set(search.room_ids)
+        rooms = [r for r in rooms if r.pk in wanted]
     if search.require_employee:
-        room_qs = room_qs.filter(location_id__in={e.location_id for e in employees})
+        locations = {e.location_id for e in employees}
+        rooms = [r for r in rooms if r.location_id in locations]
     elif search.location_id is not None:
-        room_qs = room_qs.filter(location_id=search.location_id)
-    return list(room_qs.order_by("pk"))
-
-
-def _working_hours(employee_ids: list[int]) -> _WeeklyHours:
-    weekly: _WeeklyHours = defaultdict(lambda: defaultdict(list))
-    for employee_id, weekday, start, end in (
-        WorkingHours.objects.filter(employee_id__in=employee_ids)
-        .values_list("employee_id", "weekday", "start", "end")
-        .order_by()
-    ):
-        weekly[employee_id][weekday].append((start, end))
-    return weekly
-
-
-def _absences(
-    employee_ids: list[int], window_start: datetime, window_end: datetime
-) -> dict[int, list[engine.Span]]:
-    absences: dict[int, list[engine.Span]] = defaultdict(list)
-    for employee_id, start, end in (
-        Absence.objects.filter(
-            employee_id__in=employee_ids, start__lt=window_end, end__gt=window_start
-        )
-        .values_list("employee_id", "start", "end")
-        .order_by()
-    ):
-        absences[employee_id].append((start, end))
-    return absences
+        rooms = [r for r in rooms if r.location_id == search.location_id]
+    return rooms
 
 
 def _calendars(
-    employees: list[Employee],
-    rooms: list[Room],
-    window_start: datetime,
-    window_end: datetime,
-    location_ids: set[int],
+    employees: list[Employee], rooms: list[Room], config: catalog.Catalog
 ) -> dict[tuple[int, str], engine.LocationCalendar]:
     """A location's opening hours and closed days, read in its zone.
 
     A room that sets a zone of its own keeps its location's hours in that zone (the doors
     open at 8 where the room is), so calendars are per location and zone.
     """
-    opening: _WeeklyHours = defaultdict(lambda: defaultdict(list))
-    for location_id, weekday, opens, closes in (
-        OpeningHours.objects.filter(location_id__in=location_ids)
-        .values_list("location_id", "weekday", "opens", "closes")
-        .order_by()
-    ):
-        opening[location_id][weekday].append((opens, closes))
-
-    closed: dict[int, set] = defaultdict(set)
-    for location_id, day in (
-        ClosedDay.objects.filter(
-            location_id__in=location_ids,
-            date__gte=(window_start - timedelta(days=1)).date(),
-            date__lte=(window_end + timedelta(days=1)).date(),
-        )
-        .values_list("location_id", "date")
-        .order_by()
-    ):
-        closed[location_id].add(day)
-
+    no_days: frozenset = frozenset()
     return {
         (location_id, zone_name): engine.LocationCalendar(
             id=location_id,
             zone=ZoneInfo(zone_name),
-            opening={day: list(v) for day, v in opening[location_id].items()}
-            if location_id in opening
-            else None,
-            closed_dates=frozenset(closed[location_id]),
+            opening=config.opening_hours.get(location_id),
+            closed_dates=config.closed_days.get(location_id, no_days),
         )
         for location_id, zone_name in {
             *((e.location_id, e.location.timezone) for e in employees),
@@ -291,23 +233,8 @@ def _busy(
     # Only a group topic needs the sessions' own times; fewer columns load faster.
     topic = search.topic
     group_topic_id = topic.pk if topic is not None and topic.capacity > 1 else None
-    columns = ["status", "expires_at_text", "employee_id", "room_id"]
-    columns += ["blocked_start_text", "blocked_end_text", "session_key"]
-    if group_topic_id is not None:
-        columns += ["topic_id", "start", "end"]
-    # Whether a slot is active is decided below, not in SQL: with a status condition,
-    # SQLite (no statistics) walks the status index over every booking ever made
-    # instead of the employee and room indexes over the window.
-    busy_rows = (
-        TimeSlot.objects.overlapping(busy_start, busy_end)
-        .for_resources(employee_ids=employee_ids, room_ids=room_ids)
-        .annotate(
-            blocked_start_text=Cast("blocked_start", CharField()),
-            blocked_end_text=Cast("blocked_end", CharField()),
-            expires_at_text=Cast("expires_at", CharField()),
-        )
-        .values_list(*columns)
-        .order_by()
+    busy_rows = _busy_rows(
+        busy_start, busy_end, employee_ids, room_ids, with_sessions=group_topic_id is not None
     )
     for row in busy_rows:
         status, expires_at, employee_id, room_id, b_start, b_end, key = row[:7]
@@ -321,8 +248,50 @@ def _busy(
         if room_id is not None:
             busy.by_room[room_id].append(slot_busy)
         if group_topic_id is not None and row[7] == group_topic_id and is_group_session(key):
-            busy.seats.setdefault(key, [employee_id, room_id, row[8], row[9], 0])[4] += 1
+            seat = [employee_id, room_id, instant(row[8]), instant(row[9]), 0]
+            busy.seats.setdefault(key, seat)[4] += 1
     return busy
+
+
+def _busy_rows(
+    start: datetime,
+    end: datetime,
+    employee_ids: list[int],
+    room_ids: list[int],
+    *,
+    with_sessions: bool,
+) -> list[tuple]:
+    """TimeSlot.objects.overlapping(start, end).for_resources(...) as plain rows, timestamps
+    as text (see instant). Written out in SQL: building the same queryset took longer than
+    running it for a one-day search (tests/booking/test_search.py compares the two).
+
+    Whether a slot is active is decided by the caller, not in SQL: with a status condition,
+    SQLite (no statistics) walks the status index over every booking ever made instead of
+    the employee and room indexes over the window.
+    """
+    resources = []
+    params: list[object] = []
+    if employee_ids:
+        resources.append(f"employee_id IN ({', '.join(['%s'] * len(employee_ids))})")
+        params += employee_ids
+    if room_ids:
+        resources.append(f"room_id IN ({', '.join(['%s'] * len(room_ids))})")
+        params += room_ids
+    if not resources:
+        return []
+    columns = "status, CAST(expires_at AS text), employee_id, room_id, "
+    columns += "CAST(blocked_start AS text), CAST(blocked_end AS text), session_key"
+    if with_sessions:
+        columns += ', topic_id, CAST("start" AS text), CAST("end" AS text)'
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"SELECT {columns} FROM {TimeSlot._meta.db_table} "
+        "WHERE blocked_start < %s AND blocked_start >= %s AND blocked_end > %s "
+        f"AND ({' OR '.join(resources)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(end), adapt(start - LONGEST_BLOCK), adapt(start), *params])
+        return cursor.fetchall()
 
 
 def instant(text: str) -> datetime:
@@ -349,8 +318,7 @@ def occupies(status: str, expires_at: datetime | str | None, now: datetime) -> b
 
 
 def topic_allows_category(topic: MeetingTopic, category_id: int | None) -> bool:
-    allowed = {c.pk for c in topic.customer_categories.all()}
-    return not allowed or category_id in allowed
+    return catalog.current().topic_allows_category(topic, category_id)
 
 
 def find_slots(search: SlotSearch, *, now: datetime) -> list[engine.Slot]:
@@ -462,16 +430,21 @@ def _check_some_topic_fits(
     """A hold without a theme must still be one some topic could use: an active topic of
     the employee (or, room-only, an in-person topic) lasts exactly as long, and its step
     grid, counted from the start of the working (or opening) hours as the search counts
-    it, contains the start. One query, however many topics there are.
+    it, contains the start. Read from the kept configuration: no query.
     """
-    topics = MeetingTopic.objects.active().filter(capacity=1)
-    if employee is not None:
-        topics = topics.filter(employees=employee.id)
-    else:
-        topics = topics.filter(physical=True)
-    if meeting_type:
-        topics = topics.filter(**{meeting_type: True})
-    rows = set(topics.values_list("duration", "slot_step").order_by())
+    config = catalog.current()
+    rows = {
+        (topic.duration, topic.slot_step)
+        for topic in config.topics.values()
+        if topic.active
+        and topic.capacity == 1
+        and (
+            employee.id in config.topic_employees.get(topic.pk, ())
+            if employee is not None
+            else topic.physical
+        )
+        and (not meeting_type or getattr(topic, meeting_type))
+    }
     length = end - start
     steps = sorted({step for duration, step in rows if timedelta(minutes=duration) == length})
     if not rows:

@@ -262,6 +262,9 @@ BOOKME_API_MAX_MEETINGS_WITHOUT_EMAIL = env_int(
 # ... and requests per window of so many seconds, whichever of its tokens it uses.
 BOOKME_API_RATE_LIMIT = env_int("BOOKME_API_RATE_LIMIT", 600, minimum=1)
 BOOKME_API_RATE_WINDOW = env_int("BOOKME_API_RATE_WINDOW_SECONDS", 60, minimum=1)
+# How long a process trusts a bearer token it has checked (booking.api.auth.token_caller);
+# a token revoked through another app instance still works that long. 0: ask every time.
+BOOKME_API_TOKEN_CACHE_SECONDS = env_int("BOOKME_API_TOKEN_CACHE_SECONDS", 10, minimum=0)
 # Absolute links in emails and invites (manage links) start with this address.
 # Required in production: a guessed default would send customers links to the wrong host.
 BOOKME_SITE_URL = env_url("BOOKME_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else None)

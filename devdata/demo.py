@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from booking import reminders, roles, services, tasks, waitlist
+from booking import effects, reminders, roles, services, tasks, waitlist
 from booking.actors import Actor
 from booking.errors import BookingError
 from booking.models import (
@@ -352,8 +352,10 @@ def quiet_demo_booking_emails() -> int:
     """
     events = BookingEvent.objects.filter(
         kind=BookingEventKind.MEETING_CREATED, meeting__owner=DEMO_ACTOR.holder
-    ).values_list("pk", flat=True)
-    return sum(tasks.cancel_scheduled(f"{pk}:email.") for pk in events)
+    )
+    for event in events.filter(dispatched_at=None):
+        effects.dispatch(event)  # here, not in the worker, so that there is something to cancel
+    return sum(tasks.cancel_scheduled(f"{pk}:email.") for pk in events.values_list("pk", flat=True))
 
 
 def schedule_demo_reminder(*, now: datetime) -> Meeting | None:

@@ -39,3 +39,26 @@ def run_tasks() -> int:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     return DBTaskResult.objects.filter(finished_at__isnull=False).count() - before
+
+
+def dispatch_queued() -> int:
+    """A worker's first step after a commit: the queued dispatch of each recorded event
+    (booking.effects.dispatch_event), and nothing else; how many ran. The handlers then
+    have scheduled their side effects, which wait for run_tasks()."""
+    from django.utils import timezone
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from booking import effects
+
+    queued = DBTaskResult.objects.filter(
+        task_path=effects.dispatch_event.module_path, status=TaskResultStatus.READY
+    ).order_by("enqueued_at")
+    count = 0
+    for result in queued:
+        effects.dispatch_event.func(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
+        DBTaskResult.objects.filter(pk=result.pk).update(
+            status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now()
+        )
+        count += 1
+    return count

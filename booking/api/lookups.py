@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
+from booking import catalog
 from booking.api.auth import ApiCaller
 from booking.api.errors import ApiError
 from booking.api.schemas import to_pk
@@ -23,51 +24,67 @@ M = TypeVar("M", bound=Model)
 def _get(queryset: QuerySet[M], value: str, *, parameter: str, what: str) -> M:
     pk = to_pk(value)
     found = queryset.filter(pk=pk).first() if pk is not None else None
+    return _found(found, value, parameter=parameter, what=what)
+
+
+def _found(found: M | None, value: str, *, parameter: str, what: str) -> M:
     if found is None:
         raise ApiError(404, f"{what} {value!r} not found.", parameter=parameter)
     return found
 
 
+# Configuration comes from the kept catalog (booking/catalog.py): no query but its token's.
+# Its objects are shared between requests; callers only read them.
+
+
 def topic(value: str, *, parameter: str) -> MeetingTopic:
-    return _get(MeetingTopic.objects.active(), value, parameter=parameter, what="Theme")
+    found = catalog.current().active_topic(to_pk(value))
+    return _found(found, value, parameter=parameter, what="Theme")
 
 
 def category(value: str, *, parameter: str) -> CustomerCategory:
-    return _get(
-        CustomerCategory.objects.all(), value, parameter=parameter, what="Customer category"
-    )
+    found = catalog.current().categories.get(to_pk(value) or 0)
+    return _found(found, value, parameter=parameter, what="Customer category")
 
 
 def employee(value: str, *, parameter: str) -> Employee:
-    return _get(Employee.objects.bookable(), value, parameter=parameter, what="Employee")
+    found = catalog.current().employees.get(to_pk(value) or 0)
+    return _found(
+        found if found and found.active else None, value, parameter=parameter, what="Employee"
+    )
 
 
 def room(value: str, *, parameter: str) -> Room:
-    return _get(Room.objects.filter(active=True), value, parameter=parameter, what="Room")
+    found = catalog.current().rooms.get(to_pk(value) or 0)
+    return _found(
+        found if found and found.active else None, value, parameter=parameter, what="Room"
+    )
 
 
 def _existing_pks(
-    queryset: QuerySet, values: Sequence[str], *, parameter: str, what: str
+    known: dict[int, Employee] | dict[int, Room],
+    values: Sequence[str],
+    *,
+    parameter: str,
+    what: str,
 ) -> list[int]:
-    """All of these ids, or a 404 naming the first that is unknown. One query."""
-    pks = {value: to_pk(value) for value in values}
-    found = set(
-        queryset.filter(pk__in=[pk for pk in pks.values() if pk is not None]).values_list(
-            "pk", flat=True
-        )
-    )
-    for value, pk in pks.items():
-        if pk not in found:
+    """All of these ids, or a 404 naming the first that is unknown or not active."""
+    found = set()
+    for value in values:
+        pk = to_pk(value)
+        item = known.get(pk or 0)
+        if item is None or not item.active:
             raise ApiError(404, f"{what} {value!r} not found.", parameter=parameter)
+        found.add(item.pk)
     return sorted(found)
 
 
 def employee_pks(values: Sequence[str], *, parameter: str) -> list[int]:
-    return _existing_pks(Employee.objects.bookable(), values, parameter=parameter, what="Employee")
+    return _existing_pks(catalog.current().employees, values, parameter=parameter, what="Employee")
 
 
 def room_pks(values: Sequence[str], *, parameter: str) -> list[int]:
-    return _existing_pks(Room.objects.filter(active=True), values, parameter=parameter, what="Room")
+    return _existing_pks(catalog.current().rooms, values, parameter=parameter, what="Room")
 
 
 def own_time_slot(holder: str, value: str, *, parameter: str) -> TimeSlot:

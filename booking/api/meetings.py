@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import cast
 
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Body, Path, Router, Status
 
-from booking import privacy, services
+from booking import catalog, privacy, services
 from booking.actors import Actor
 from booking.api import lookups
 from booking.api.auth import ApiCaller, ApiRequest, read, write
@@ -30,7 +31,7 @@ from booking.api.schemas import (
 )
 from booking.errors import InvalidRequest
 from booking.ical import meeting_calendar, meeting_location
-from booking.models import Customer, Meeting, TimeSlot
+from booking.models import Customer, Meeting, MeetingAnswer, TimeSlot
 from config_data.models import Employee, Room
 
 router = Router(tags=["5-6. Meetings"])
@@ -52,7 +53,7 @@ MEETING_EXAMPLE = {
 }
 
 
-def meeting_out(meeting: Meeting) -> MeetingOut:
+def meeting_out(meeting: Meeting, answers: Iterable[MeetingAnswer] | None = None) -> MeetingOut:
     slot, customer = meeting.time_slot, meeting.customer
     return MeetingOut(
         id=str(meeting.pk),
@@ -81,7 +82,7 @@ def meeting_out(meeting: Meeting) -> MeetingOut:
                 question=a.question_text,
                 answer=a.answer,
             )
-            for a in meeting.answers.all()
+            for a in (meeting.answers.all() if answers is None else answers)
         ],
         location=meeting_location(meeting),
         time_zone=meeting.display_zone.key,
@@ -186,8 +187,16 @@ def create_meeting(request: ApiRequest, payload: MeetingIn) -> Status[MeetingOut
             answers=answers,
             booked_by=payload.booked_by,
         )
-    created = lookups.own_meeting(holder, str(meeting.pk), parameter="meetingId")
-    return Status(201, meeting_out(created))
+    # Answered from the objects in hand, not read again: the slot (locked by the service),
+    # the customer, and the employee and room with their locations from the catalog.
+    config = catalog.current()
+    slot = meeting.time_slot
+    if slot.employee_id is not None:
+        slot.employee = config.employees[slot.employee_id]
+    if slot.room_id is not None:
+        slot.room = config.rooms[slot.room_id]
+    answered = meeting.answers.all() if config.topic_questions(topic) else []
+    return Status(201, meeting_out(meeting, answered))
 
 
 @router.get(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from booking import catalog
 from booking.actors import Actor
 from booking.errors import (
     BookingError,
@@ -99,9 +100,9 @@ def _check_people_and_room_fit_slot(
     """The slot's employee holds the topic and the meeting type; a room is the slot's own
     and only for a meeting in person."""
     if slot.employee_id is not None:
-        # One row, not every employee of the topic: the check must not grow with the staff.
-        employee = topic.employees.filter(pk=slot.employee_id).first()
-        if employee is None:
+        config = catalog.current()
+        employee = config.employees.get(slot.employee_id)
+        if employee is None or not config.topic_has_employee(topic, employee.pk):
             raise InvalidRequest("employee_lacks_topic", field="employee", topic=topic)
         if meeting_type not in employee.meeting_types:
             raise InvalidRequest(
@@ -186,7 +187,7 @@ def _check_meetings_without_email_cap(actor: Actor, customer: Customer, now: dat
 
 def _checked_answers(topic: MeetingTopic, answers: Mapping[int, str] | None) -> tuple[list, dict]:
     given = {k: (v or "").strip() for k, v in (answers or {}).items()}
-    questions = list(topic.information_questions.all())
+    questions = catalog.current().topic_questions(topic)
     known = {q.pk for q in questions}
     for question_id in given:
         if question_id not in known:

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count
+from django.utils.formats import date_format, time_format
 
+from booking import catalog
 from booking.availability import Slot
 from booking.models import TimeSlot, resolved_zone
 from booking.search import SlotSearch, find_slots, max_search_window
@@ -25,7 +27,6 @@ from config_data.models import (
     Location,
     MeetingTopic,
     MeetingType,
-    Room,
 )
 
 WEEK = timedelta(days=7)
@@ -55,21 +56,23 @@ class PickerOptions:
         return ZoneInfo(settings.TIME_ZONE)
 
     def _candidate_zones(self) -> list[ZoneInfo]:
-        """One query: the rooms, or the employees, a slot found here may have."""
-        employees = self.topic.employees.bookable()
+        """The zones of the rooms, or the employees, a slot found here may have."""
+        config = catalog.current()
+        employees = config.bookable_employees(self.topic)
         if self.employee is not None:
-            employees = employees.filter(pk=self.employee.pk)
+            employees = [e for e in employees if e.pk == self.employee.pk]
         if self.location is not None:
-            employees = employees.filter(location=self.location)
+            employees = [e for e in employees if e.location_id == self.location.pk]
         if self.meeting_type == MeetingType.PHYSICAL and self.topic.requires_room:
             # Like the search: the active rooms of the branch, or of the employees' branches.
-            rooms = Room.objects.filter(active=True).select_related("location")
-            if self.location is not None:
-                rooms = rooms.filter(location=self.location)
-            else:
-                rooms = rooms.filter(location__in=employees.values("location"))
+            locations = (
+                {self.location.pk}
+                if self.location is not None
+                else {e.location_id for e in employees}
+            )
+            rooms = [r for r in config.active_rooms() if r.location_id in locations]
             return [resolved_zone(room=room) for room in rooms]
-        return [resolved_zone(employee=e) for e in employees.select_related("location")]
+        return [resolved_zone(employee=e) for e in employees]
 
     @property
     def meeting_type_label(self) -> str:
@@ -97,6 +100,7 @@ class PickerTime:
 
     start: datetime
     seats_left: int
+    label: str = ""  # the local time, as the active language writes it
 
 
 @dataclass
@@ -104,6 +108,12 @@ class PickerDay:
     day: date
     times: list[PickerTime] = field(default_factory=list)
     is_past: bool = False
+
+    @cached_property
+    def label(self) -> str:
+        """ "Tuesday June 2", as the active language writes it: once per day, not per button
+        (the date filter for each of ~140 buttons was most of the page's rendering time)."""
+        return f"{date_format(self.day, 'l')} {date_format(self.day, 'MONTH_DAY_FORMAT')}"
 
 
 @dataclass
@@ -195,9 +205,16 @@ def build_week(options: PickerOptions, *, week: date | None, now: datetime) -> P
         times[slot.start] = max(times.get(slot.start, 0), slot.seats_left)
 
     days = []
+    labels: dict[tuple[int, int], str] = {}
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        shown = [PickerTime(t, seats) for t, seats in sorted(by_day.get(day, {}).items())]
+        shown = []
+        for t, seats in sorted(by_day.get(day, {}).items()):
+            local = t.astimezone(zone)
+            key = (local.hour, local.minute)
+            if key not in labels:
+                labels[key] = time_format(local.time(), "TIME_FORMAT")
+            shown.append(PickerTime(t, seats, labels[key]))
         if offset >= 5 and not shown:
             continue  # weekends only appear when something is free
         days.append(PickerDay(day=day, times=shown, is_past=day < today))

@@ -215,19 +215,42 @@ def count_queries(caller, **params) -> int:
 def test_the_search_takes_a_constant_number_of_queries(
     world, caller, django_assert_max_num_queries
 ):
-    """Many more employees, rooms, absences and bookings: the same number of queries."""
+    """Many more employees, rooms, absences and bookings: the same number of queries, both
+    when the configuration has just changed (read again) and while it stays the same."""
     params = {
         "theme": world.topic.pk,
         "customerCategoryId": factories.category("Private").pk,
         "endDate": "2026-06-16T00:00:00Z",
     }
+    count_queries(caller, **params)  # the caller's token is checked once and kept
+    world.topic.save()
+    small_cold = count_queries(caller, **params)
     small = count_queries(caller, **params)
     for n in range(12):
         employee = factories.employee(location=world.location, name=f"Adviser {n}")
         world.topic.employees.add(employee)
         factories.room(location=world.location, name=f"Room {n}")
         reserve(caller, employee, token=f"busy-{n}")
+    world.topic.save()  # a configuration change: the next search reads it all again
+    assert count_queries(caller, **params) == small_cold
     with django_assert_max_num_queries(small):
         response = search(caller, **params)
     assert len({s["employeeId"] for s in response.json()}) == 14
-    assert small <= 14
+    # The configuration's version, and who is busy; the token and the configuration are kept.
+    assert small <= 5, small
+
+
+def test_the_slots_have_the_documented_shape(world, caller):
+    """The list is built without pydantic; each slot still matches AvailableSlotOut exactly,
+    with UTC times ending in Z."""
+    from booking.api.schemas import AvailableSlotOut
+
+    slots = search(caller, theme=world.topic.pk, endDate="2026-06-03T00:00:00Z").json()
+    assert slots
+    fields = {f.alias or name for name, f in AvailableSlotOut.model_fields.items()}
+    for slot in slots:
+        assert set(slot) == fields
+        dumped = AvailableSlotOut.model_validate(slot).model_dump(mode="json", by_alias=True)
+        assert dumped == slot
+        assert slot["startDate"].endswith("Z")
+        assert slot["endDate"].endswith("Z")

@@ -8,11 +8,12 @@ import pytest
 from django.core import mail
 from django.db import OperationalError, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from booking import effects, services, tasks
 from booking.actors import Actor
 from booking.models import BookingEvent, SideEffectRun
-from tests import factories
+from tests import background, factories
 
 TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 
@@ -178,15 +179,21 @@ def test_a_rolled_back_meeting_sends_nothing(world, django_capture_on_commit_cal
 
 
 def test_a_dispatched_event_is_marked_so(world, django_capture_on_commit_callbacks, now):
-    """After its handlers ran, the event says when; before the commit it does not."""
+    """The commit queues one dispatch task for the event (no side effect yet); once a
+    worker ran its handlers, the event says when."""
     with django_capture_on_commit_callbacks() as callbacks:
         factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
     event = BookingEvent.objects.get(kind="meeting_created")
     assert event.dispatched_at is None
     for callback in callbacks:
         callback()
+    queued = DBTaskResult.objects.values_list("task_path", "args_kwargs")
+    assert list(queued) == [("booking.effects.dispatch_event", {"args": [event.pk], "kwargs": {}})]
+    assert not SideEffectRun.objects.exists()
+    assert background.dispatch_queued() == 1
     event.refresh_from_db()
     assert event.dispatched_at == now
+    assert SideEffectRun.objects.filter(key__startswith=f"{event.pk}:email.").count() == 2
 
 
 def test_an_event_whose_handler_failed_is_not_marked_dispatched(
@@ -202,6 +209,7 @@ def test_an_event_whose_handler_failed_is_not_marked_dispatched(
     )
     with django_capture_on_commit_callbacks(execute=True):
         factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+    background.dispatch_queued()
     assert BookingEvent.objects.get(kind="meeting_created").dispatched_at is None
     assert "Handler locked failed" in caplog.text
 
@@ -226,6 +234,7 @@ def test_a_lost_dispatch_is_made_again_after_a_minute_and_sends_each_email_once(
         factories.meeting(
             topic=world.topic, employee=world.bob, start=TEN, customer_email="dan@example.com"
         )
+    background.dispatch_queued()
     monkeypatch.setattr(tasks, "schedule", real_schedule)
     run_tasks()
     assert [m.to for m in mail.outbox] == [["dan@example.com"]]

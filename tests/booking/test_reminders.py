@@ -17,7 +17,7 @@ from booking.actors import Actor
 from booking.ical import manage_url
 from booking.models import Meeting, SideEffectRun, SideEffectStatus
 from config_data.models import MeetingTopic
-from tests import factories
+from tests import background, factories
 
 HOUR = timedelta(hours=1)
 SECOND = timedelta(seconds=1)
@@ -50,7 +50,9 @@ def book(world, clock, django_capture_on_commit_callbacks):
         kwargs.setdefault("topic", world.topic)
         kwargs.setdefault("employee", world.alice)
         with django_capture_on_commit_callbacks(execute=True):
-            return factories.meeting(start=start, **kwargs)
+            meeting = factories.meeting(start=start, **kwargs)
+        background.dispatch_queued()  # a worker's first step: the handlers plan the reminders
+        return meeting
 
     return book
 
@@ -79,7 +81,9 @@ def reminder_runs(meeting: Meeting) -> list[SideEffectRun]:
 
 def reschedule(meeting: Meeting, start: datetime, capture) -> Meeting:
     with capture(execute=True):
-        return factories.reschedule(meeting, start=start)
+        moved = factories.reschedule(meeting, start=start)
+    background.dispatch_queued()
+    return moved
 
 
 # --- the topic's setting -----------------------------------------------------------------
@@ -294,6 +298,7 @@ def test_a_cancelled_meeting_gets_no_reminder(
     clock.move_to(world_now() + HOUR)
     with django_capture_on_commit_callbacks(execute=True):
         services.meeting_cancel(actor=Actor.system("test"), meeting_id=meeting.pk)
+    background.dispatch_queued()
     assert [r.status for r in reminder_runs(meeting)] == [SideEffectStatus.CANCELLED]
     assert run_at(start - 24 * HOUR) == []
 

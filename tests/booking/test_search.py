@@ -272,7 +272,8 @@ class TestBusyTime:
         assert "end" in error.value.message_dict
 
     def test_an_online_search_does_not_read_the_rooms(self, world):
-        """Rooms matter only in person: an online-only search saves the rooms' queries."""
+        """Rooms matter only in person: an online-only search does not read their busy time."""
+        find_slots(day_search(world.topic), now=NOW)  # the configuration is read and kept
         with CaptureQueriesContext(connection) as in_person:
             find_slots(day_search(world.topic), now=NOW)
         with CaptureQueriesContext(connection) as online:
@@ -281,8 +282,10 @@ class TestBusyTime:
             )
         assert slots
         assert all(s.room_id is None and s.meeting_types == {"online"} for s in slots)
-        assert len(online.captured_queries) == len(in_person.captured_queries) - 1
-        assert not any("config_data_room" in q["sql"] for q in online.captured_queries)
+        # The configuration's version, then who is busy: employees and rooms, or employees.
+        assert len(online.captured_queries) == len(in_person.captured_queries) == 2
+        assert "room_id IN" in in_person.captured_queries[1]["sql"]
+        assert "room_id IN" not in online.captured_queries[1]["sql"]
 
 
 @pytest.mark.parametrize(
@@ -313,3 +316,31 @@ def test_busy_times_read_as_text_match_the_stored_instants(world):
         .get()
     )
     assert instant(text) == start
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days", [1, 3])
+def test_the_written_out_busy_query_matches_the_querysets(days):
+    """search._busy_rows is TimeSlot.objects.overlapping().for_resources() in plain SQL:
+    both find the same slots, with the same times."""
+    from booking.search import _busy_rows
+
+    topic = build_branch(employees=3, rooms=2, busy_days=4)
+    employee_ids = sorted(topic.employees.values_list("pk", flat=True))
+    room_ids = sorted(factories.Room.objects.values_list("pk", flat=True))
+    start = TUESDAY + timedelta(hours=8)
+    end = start + timedelta(days=days)
+    rows = _busy_rows(start, end, employee_ids, room_ids, with_sessions=True)
+    expected = {
+        (s.employee_id, s.room_id, s.blocked_start, s.blocked_end, s.session_key, s.start, s.end)
+        for s in TimeSlot.objects.overlapping(start, end).for_resources(
+            employee_ids=employee_ids, room_ids=room_ids
+        )
+    }
+    assert expected
+    assert {
+        (r[2], r[3], instant(r[4]), instant(r[5]), r[6], instant(r[8]), instant(r[9])) for r in rows
+    } == expected
+    assert _busy_rows(start, end, [], [], with_sessions=False) == []
+    only_rooms = _busy_rows(start, end, [], room_ids, with_sessions=False)
+    assert all(r[3] in room_ids for r in only_rooms)
