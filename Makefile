@@ -80,7 +80,7 @@ browser-deps:
 
 # Benchmarks (bench/README.md): one command each; BENCH_ARGS passes options through,
 # e.g. make bench-search BENCH_ARGS="--size M --db sqlite".
-.PHONY: bench-search bench-http bench-peer
+.PHONY: bench-search bench-http bench-api bench-peer
 BENCH_ARGS ?=
 
 $(VENV)/.installed-bench: pyproject.toml requirements/bench.txt | $(BIN)/activate
@@ -92,6 +92,9 @@ bench-search: $(VENV)/.installed-bench
 	$(PY) bench/search.py $(BENCH_ARGS)
 
 bench-http: $(VENV)/.installed-bench
+	$(PY) bench/http_latency.py $(BENCH_ARGS)
+
+bench-api: $(VENV)/.installed-bench
 	$(PY) bench/http_load.py $(BENCH_ARGS)
 
 bench-peer: $(VENV)/.installed-bench

@@ -45,15 +45,15 @@ TARGETS = {
 }
 
 
-def scratch_copy(engine: str, source: str, size: str) -> str:
+def scratch_copy(engine: str, source: str, size: str, prefix: str = "latency") -> str:
     """A copy of the generated data that the run may write to (tokens, clients)."""
     if engine == "sqlite":
-        path = DATA / f"latency_{size.lower()}.sqlite3"
+        path = DATA / f"{prefix}_{size.lower()}.sqlite3"
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(source.removeprefix("sqlite:///"), path)
         return f"sqlite:///{path}"
-    name = f"bench_latency_{size.lower()}"
+    name = f"bench_{prefix}_{size.lower()}"
     pg_execute(f"{PG_BASE}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     pg_execute(
         f"{PG_BASE}/postgres", f'CREATE DATABASE "{name}" TEMPLATE "{source.rsplit("/", 1)[1]}"'

@@ -1,4 +1,4 @@
-"""The Public API under concurrent load: gunicorn on PostgreSQL, driven by asyncio + httpx.
+"""The Public API under concurrent load: gunicorn on PostgreSQL, driven by a lean asyncio client.
 
     python bench/http_load.py [--size M] [--workers 4] [--users 32] [--duration 15]
 
@@ -14,13 +14,15 @@ then the overlap query on the database: no two active time slots may overlap.
 Prints one table; 409 (someone else took the time) is counted apart from errors. The
 last three columns divide the CPU time used during the phase (Linux /proc) by the
 requests or bookings done: gunicorn's workers, the PostgreSQL backends of the benchmark
-database, and this load generator. Only 127.0.0.1 is ever contacted.
+database, and this load generator (bench/lean_client.py: it writes requests by hand, so
+that its own CPU stays small and is reported apart). Only 127.0.0.1 is ever contacted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import random
 import subprocess
@@ -32,7 +34,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 from common import (
     HISTORY_DAYS,
     PG_BASE,
@@ -44,6 +45,7 @@ from common import (
     setup_django,
     table,
 )
+from lean_client import Answer, LeanClient
 from servers import HOST, CpuMeter, manage, server_env, start_server, stop_server
 
 ZONE = ZoneInfo("Europe/Copenhagen")
@@ -86,14 +88,17 @@ class Phase:
 # --- the client side ------------------------------------------------------------------------
 
 
-async def token(client: httpx.AsyncClient, base: str, credentials: dict) -> str:
+async def token(client: LeanClient, credentials: dict) -> str:
+    basic = f"{credentials['client_id']}:{credentials['client_secret']}"
     response = await client.post(
-        f"{base}/o/token/",
-        data={"grant_type": "client_credentials", "scope": "read write"},
-        auth=(credentials["client_id"], credentials["client_secret"]),
+        "/o/token/",
+        body=b"grant_type=client_credentials&scope=read+write",
+        headers={"Authorization": f"Basic {base64.b64encode(basic.encode()).decode()}"},
+        content_type="application/x-www-form-urlencoded",
     )
-    response.raise_for_status()
-    return response.json()["access_token"]
+    if response.status != 200:
+        raise SystemExit(f"token: HTTP {response.status} {response.text[:200]}")
+    return response.json()["access_token"]  # type: ignore[index]
 
 
 def local_day_bounds(day: date) -> tuple[str, str]:
@@ -132,24 +137,21 @@ class Load:
         self.tokens: list[str] = []
         self.rng = random.Random(1)
 
-    async def setup(self, client: httpx.AsyncClient, base: str) -> None:
-        self.tokens = [await token(client, base, c) for c in self.credentials]
+    async def setup(self, client: LeanClient) -> None:
+        self.tokens = [await token(client, c) for c in self.credentials]
 
     def headers(self, user: int) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user % len(self.tokens)]}"}
 
-    async def available(
-        self, client: httpx.AsyncClient, base: str, user: int, params: dict
-    ) -> httpx.Response:
+    async def available(self, client: LeanClient, user: int, params: dict) -> Answer:
         query = {"theme": self.world["topic"], "requireEmployeeParticipation": "true", **params}
         return await client.get(
-            f"{base}/api/bookme/time-slots/available", params=query, headers=self.headers(user)
+            "/api/bookme/time-slots/available", params=query, headers=self.headers(user)
         )
 
     async def search_phase(
         self,
-        client: httpx.AsyncClient,
-        bases: list[str],
+        bases: list[LeanClient],
         name: str,
         *,
         wide: bool,
@@ -176,40 +178,36 @@ class Load:
                     }
                 began = time.perf_counter()
                 try:
-                    response = await self.available(client, bases[n % len(bases)], n, params)
-                except httpx.HTTPError as exc:
+                    response = await self.available(bases[n % len(bases)], n, params)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
                     phase.errors.append(repr(exc))
                     continue
-                if response.status_code == 200:
+                if response.status == 200:
                     phase.latencies.append(time.perf_counter() - began)
                 else:
-                    phase.errors.append(f"{response.status_code} {response.text[:200]}")
+                    phase.errors.append(f"{response.status} {response.text[:200]}")
 
         return await run_phase(phase, seconds or self.args.duration, user, self.meter)
 
-    async def candidates(self, client: httpx.AsyncClient, base: str) -> list[dict]:
+    async def candidates(self, client: LeanClient) -> list[dict]:
         """Free slots that cannot collide with each other: on the hour, per employee."""
         now = datetime.fromisoformat(self.world["now"])
         found: dict[tuple[str, str], dict] = {}
         for week in range(0, 28, 14):
             start = now + timedelta(days=week)
             response = await self.available(
-                client,
-                base,
-                0,
-                {"startDate": iso(start), "endDate": iso(start + timedelta(days=14))},
+                client, 0, {"startDate": iso(start), "endDate": iso(start + timedelta(days=14))}
             )
-            response.raise_for_status()
-            for slot in response.json():
+            if response.status != 200:
+                raise SystemExit(f"candidates: HTTP {response.status} {response.text[:200]}")
+            for slot in response.json():  # type: ignore[union-attr]
                 if slot["startDate"][14:16] == "00":  # one-hour topic: hourly starts never overlap
                     found.setdefault((slot["employeeId"], slot["startDate"]), slot)
         pool = list(found.values())
         self.rng.shuffle(pool)
         return pool
 
-    async def book(
-        self, client: httpx.AsyncClient, base: str, user: int, slot: dict, phase: Phase
-    ) -> bool:
+    async def book(self, client: LeanClient, user: int, slot: dict, phase: Phase) -> bool:
         """reserve -> PATCH Booked -> POST meeting; True when the meeting exists."""
         headers = self.headers(user)
         physical = "physical" in slot["meetingTypes"] and self.rng.random() < 0.25
@@ -230,27 +228,28 @@ class Load:
             "meetingType": kind,
         }
         reserved = await client.post(
-            f"{base}/api/bookme/time-slots/reserve", json=body, headers=headers
+            "/api/bookme/time-slots/reserve", json_body=body, headers=headers
         )
-        if reserved.status_code == 409:
+        if reserved.status == 409:
             phase.conflicts += 1
             return False
-        if reserved.status_code != 201:
-            phase.errors.append(f"reserve {reserved.status_code} {reserved.text[:200]}")
+        if reserved.status != 201:
+            phase.errors.append(f"reserve {reserved.status} {reserved.text[:200]}")
             return False
-        slot_id = reserved.json()["id"]
+        slot_id = reserved.json()["id"]  # type: ignore[index]
         booked = await client.patch(
-            f"{base}/api/bookme/time-slots/{slot_id}",
-            json=[{"op": "replace", "path": "/status", "value": "Booked"}],
-            headers={**headers, "Content-Type": "application/json-patch+json"},
+            f"/api/bookme/time-slots/{slot_id}",
+            json_body=[{"op": "replace", "path": "/status", "value": "Booked"}],
+            headers=headers,
+            content_type="application/json-patch+json",
         )
-        if booked.status_code != 200:
-            phase.errors.append(f"patch {booked.status_code} {booked.text[:200]}")
+        if booked.status != 200:
+            phase.errors.append(f"patch {booked.status} {booked.text[:200]}")
             return False
         customer = uuid.uuid4().hex[:12]
         meeting = await client.post(
-            f"{base}/api/bookme/meetings",
-            json={
+            "/api/bookme/meetings",
+            json_body={
                 "bookedBy": "customer",
                 "customerCategoryId": self.world["category"],
                 "timeSlotId": slot_id,
@@ -267,14 +266,12 @@ class Load:
             },
             headers=headers,
         )
-        if meeting.status_code != 201:
-            phase.errors.append(f"meeting {meeting.status_code} {meeting.text[:200]}")
+        if meeting.status != 201:
+            phase.errors.append(f"meeting {meeting.status} {meeting.text[:200]}")
             return False
         return True
 
-    async def booking_phase(
-        self, client: httpx.AsyncClient, bases: list[str], pool: list[dict], name: str
-    ) -> Phase:
+    async def booking_phase(self, bases: list[LeanClient], pool: list[dict], name: str) -> Phase:
         phase = Phase(name, len(bases), self.args.users)
 
         async def user(n: int, stop_at: float) -> None:
@@ -282,16 +279,14 @@ class Load:
                 slot = pool.pop()
                 began = time.perf_counter()
                 try:
-                    if await self.book(client, bases[n % len(bases)], n, slot, phase):
+                    if await self.book(bases[n % len(bases)], n, slot, phase):
                         phase.latencies.append(time.perf_counter() - began)
-                except httpx.HTTPError as exc:
+                except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
                     phase.errors.append(repr(exc))
 
         return await run_phase(phase, self.args.duration, user, self.meter)
 
-    async def contention_phase(
-        self, client: httpx.AsyncClient, bases: list[str], pool: list[dict]
-    ) -> Phase:
+    async def contention_phase(self, bases: list[LeanClient], pool: list[dict]) -> Phase:
         """Each slot is wanted by `racers` clients at once, spread over both instances."""
         racers = 4
         phase = Phase(f"contention: {racers} clients per slot", len(bases), self.args.users)
@@ -304,8 +299,8 @@ class Load:
                 slot, racer = queue.pop(0)
                 began = time.perf_counter()
                 try:
-                    won = await self.book(client, bases[racer % len(bases)], n + racer, slot, phase)
-                except httpx.HTTPError as exc:
+                    won = await self.book(bases[racer % len(bases)], n + racer, slot, phase)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
                     phase.errors.append(repr(exc))
                     continue
                 if won:
@@ -381,33 +376,27 @@ async def drive(args: argparse.Namespace, url: str, world: dict, clients: list[d
     load = Load(args, world, clients, meter)
     ports = [args.port, args.port + 1]
     results: list[Phase] = []
-    limits = httpx.Limits(max_connections=args.users * 2, max_keepalive_connections=args.users * 2)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        first = start_server(url, ports[0], args.workers, meter)
+    first = start_server(url, ports[0], args.workers, meter)
+    try:
+        one = [LeanClient(HOST, ports[0])]
+        await load.setup(one[0])
+        await load.search_phase(one, "warm-up", wide=False, seconds=3)  # discarded
+        results.append(await load.search_phase(one, "available: 1 employee x 1 day", wide=False))
+        results.append(
+            await load.search_phase(one, "available: all employees x 14 days", wide=True)
+        )
+        pool = await load.candidates(one[0])
+        print(f"  {len(pool)} candidate slots for the booking phases", flush=True)
+        results.append(await load.booking_phase(one, pool, "booking flow"))
+        second = start_server(url, ports[1], args.workers, meter)
         try:
-            one = [f"http://{HOST}:{ports[0]}"]
-            await load.setup(client, one[0])
-            await load.search_phase(client, one, "warm-up", wide=False, seconds=3)  # discarded
-            results.append(
-                await load.search_phase(client, one, "available: 1 employee x 1 day", wide=False)
-            )
-            results.append(
-                await load.search_phase(
-                    client, one, "available: all employees x 14 days", wide=True
-                )
-            )
-            pool = await load.candidates(client, one[0])
-            print(f"  {len(pool)} candidate slots for the booking phases", flush=True)
-            results.append(await load.booking_phase(client, one, pool, "booking flow"))
-            second = start_server(url, ports[1], args.workers, meter)
-            try:
-                both = [f"http://{HOST}:{p}" for p in ports]
-                results.append(await load.booking_phase(client, both, pool, "booking flow"))
-                results.append(await load.contention_phase(client, both, pool))
-            finally:
-                stop_server(second)
+            both = [LeanClient(HOST, p) for p in ports]
+            results.append(await load.booking_phase(both, pool, "booking flow"))
+            results.append(await load.contention_phase(both, pool))
         finally:
-            stop_server(first)
+            stop_server(second)
+    finally:
+        stop_server(first)
     return results
 
 

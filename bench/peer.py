@@ -1,6 +1,6 @@
 """Side by side with django-appointment: a month of free slots for one employee and one topic.
 
-    python bench/peer.py [--size M] [--runs 20]
+    python bench/peer.py [--size M] [--runs 20] [--http [--warmup 3] [--port 8141]]
 
 django-appointment is installed only into bench/.venv-peer (created on first use, never
 a dependency of the project). The same generated data is used on both sides: one
@@ -13,12 +13,15 @@ their own code: BookMe's booking.search.find_slots (online, so no rooms on eithe
 side; a second row adds the room check for in-person meetings, which the peer cannot
 do), the peer's appointment.services.get_available_slots_for_staff day by day.
 Prints timings, query counts, slot counts, whether the two slot lists are identical,
-and the ratio.
+and the ratio. With --http both sides answer over HTTP from gunicorn instead (see
+bench/README.md); it exits non-zero when the slot lists differ.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -27,7 +30,11 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
 from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+import httpx
 from common import (
     BENCH_ENV,
     DATA,
@@ -40,9 +47,17 @@ from common import (
     setup_django,
     table,
 )
+from http_latency import drop_copy, scratch_copy
+from http_load import iso
+from lean_client import LeanClient
+from servers import HOST, CpuMeter, manage, start_server, stop_server
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 PEER_VENV = ROOT / "bench" / ".venv-peer"
 PEER_PACKAGE = "django-appointment==3.12.0"
+PEER_GUNICORN = "gunicorn==27.0.1"  # the version requirements/bench.txt locks for BookMe
 TOPIC = "General advice"
 DAYS = 30
 
@@ -52,7 +67,9 @@ def ensure_peer_venv() -> str:
     if not python.exists():
         print(f"creating {PEER_VENV.relative_to(ROOT)} with {PEER_PACKAGE} ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", PEER_PACKAGE], check=True)
+    if not (PEER_VENV / "bin" / "gunicorn").exists():  # also for a venv from before --http
+        install = [str(python), "-m", "pip", "install", "-q", PEER_PACKAGE, PEER_GUNICORN]
+        subprocess.run(install, check=True)
     return str(python)
 
 
@@ -128,6 +145,8 @@ def export(url: str) -> None:
                 "employee": employee.name,
                 "employee_id": employee.pk,
                 "topic": topic.name,
+                "topic_id": topic.pk,
+                "zone": zone.key,
                 "duration": topic.duration,
                 "step": topic.slot_step,
                 "notice": topic.minimum_notice,
@@ -183,6 +202,154 @@ def ours(url: str, employee_id: str, runs: str) -> None:
     print(json.dumps(result))
 
 
+# --- over HTTP: both under gunicorn, 1 sync worker, DEBUG off, persistent connections ------
+
+
+def wall(text: str, zone: ZoneInfo) -> str:
+    """An answer's start as local wall-clock time, in the in-process mode's format."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone).replace(tzinfo=None)
+    return moment.isoformat(timespec="minutes")
+
+
+def peer_env(database: Path) -> dict[str, str]:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "peer_project.settings",
+            "PEER_DATABASE": str(database)}  # fmt: skip
+
+
+def start_peer_server(database: Path, port: int, meter: CpuMeter) -> subprocess.Popen:
+    command = [str(PEER_VENV / "bin" / "gunicorn"), "peer_project.wsgi:application"]
+    command += [f"--bind={HOST}:{port}", "--workers=1", "--graceful-timeout=5"]
+    command += ["--log-level=warning"]
+    env = {**peer_env(database), "PEER_CONN_MAX_AGE": "3600"}
+    server = subprocess.Popen(command, cwd=ROOT / "bench", env=env, start_new_session=True)
+    meter.server_groups.add(server.pid)
+    for _ in range(100):
+        try:
+            httpx.get(f"http://{HOST}:{port}/appointment/ajax/available_slots/", timeout=2)
+            return server
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit(f"the peer's gunicorn on port {port} did not come up")
+
+
+async def measure(
+    month: Callable[[], Awaitable[list[str]]], runs: int, warmup: int, meter: CpuMeter
+) -> dict:
+    for _ in range(warmup):
+        await month()
+    timings = []
+    before = meter.snapshot()
+    for _ in range(runs):
+        began = time.perf_counter()
+        slots = await month()
+        timings.append(time.perf_counter() - began)
+    cpu = (meter.snapshot()["app"] - before["app"]) * 1000 / runs
+    return {"p50": percentile(timings, 50), "p95": percentile(timings, 95), "cpu": cpu,
+            "slots": slots}  # fmt: skip
+
+
+async def peer_http(month: dict, ids: dict, database: Path, args: argparse.Namespace) -> dict:
+    """The peer's web UI: its available-slots ajax view, one request per day of the month."""
+    zone, client = ZoneInfo(month["zone"]), LeanClient(HOST, args.port + 1)
+    ajax = {"X-Requested-With": "XMLHttpRequest"}  # what jQuery sends; a GET needs no CSRF
+
+    async def fetch() -> list[str]:
+        slots: list[str] = []
+        for day in month["days"]:
+            params = {"selected_date": day, "staff_member": str(ids["staff"]),
+                      "service_id": str(ids["service"])}  # fmt: skip
+            answer = await client.get("/appointment/ajax/available_slots/", params=params,
+                                      headers=ajax)  # fmt: skip
+            data = answer.json() if answer.status == 200 else {}
+            if data.get("date_iso") != day:  # an invalid form answers 200 with no date
+                raise SystemExit(f"peer, {day}: HTTP {answer.status}: {answer.text[:300]}")
+            slots += [wall(start, zone) for start, _label in data["available_slots"]]
+        return slots
+
+    meter = CpuMeter(database.name)
+    server = start_peer_server(database, args.port + 1, meter)
+    try:
+        return await measure(fetch, args.runs, args.warmup, meter)
+    finally:
+        stop_server(server)
+
+
+async def bookme_http(month: dict, url: str, args: argparse.Namespace) -> dict:
+    """The Public API: one search for the whole month."""
+    zone, client = ZoneInfo(month["zone"]), LeanClient(HOST, args.port)
+    first, last = (date.fromisoformat(month["days"][i]) for i in (0, -1))
+    params = {
+        "theme": str(month["topic_id"]),
+        "explicitEmployeeIds": str(month["employee_id"]),
+        "requireEmployeeParticipation": "true",
+        "meetingTypes": "online",
+        "startDate": iso(datetime.combine(first, wall_time(0), tzinfo=zone)),
+        "endDate": iso(datetime.combine(last + timedelta(days=1), wall_time(0), tzinfo=zone)),
+    }
+    credentials = json.loads(manage(url, "create_api_client", "peer", "--scopes", "read"))
+    meter = CpuMeter(url.rsplit("/", 1)[1])
+    server = start_server(url, args.port, 1, meter)
+    try:
+        secret = f"{credentials['client_id']}:{credentials['client_secret']}".encode()
+        answer = await client.post(
+            "/o/token/",
+            body=b"grant_type=client_credentials&scope=read",
+            headers={"Authorization": f"Basic {base64.b64encode(secret).decode()}"},
+            content_type="application/x-www-form-urlencoded",
+        )
+        auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}  # type: ignore[index]
+
+        async def fetch() -> list[str]:
+            answer = await client.get("/api/bookme/time-slots/available", params=params,
+                                      headers=auth)  # fmt: skip
+            if answer.status != 200:
+                raise SystemExit(f"BookMe: HTTP {answer.status}: {answer.text[:300]}")
+            return [wall(row["startDate"], zone) for row in answer.json()]  # type: ignore[attr-defined,index]
+
+        return await measure(fetch, args.runs, args.warmup, meter)
+    finally:
+        stop_server(server)
+
+
+def compare_http(args: argparse.Namespace, url: str, month: dict, export_file: Path) -> int:
+    database = DATA / "peer_http.sqlite3"
+    load = [ensure_peer_venv(), str(ROOT / "bench" / "peer_side.py"), str(export_file)]
+    loaded = subprocess.run([*load, "--load-only"], check=True, capture_output=True, text=True,
+                            env=peer_env(database))  # fmt: skip
+    ids = json.loads(loaded.stdout.strip().splitlines()[-1])
+    theirs = asyncio.run(peer_http(month, ids, database, args))
+    scratch = scratch_copy("sqlite", url, args.size, prefix="peer_http")
+    try:
+        mine = asyncio.run(bookme_http(month, scratch, args))
+    finally:
+        drop_copy("sqlite", scratch)
+    print(
+        f"\nA month of free slots over HTTP, one employee ({month['employee']}), one topic "
+        f"({month['topic']}), size {args.size} data on SQLite: each server under gunicorn, 1 sync "
+        f"worker, DEBUG off, persistent connections; {args.runs} months after {args.warmup} "
+        f"warm-up. {machine()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
+    )
+    rows = [
+        ["BookMe GET /api/bookme/time-slots/available, online", 1, mine["p50"] * 1000,
+         mine["p95"] * 1000, mine["cpu"], len(mine["slots"])],
+        [f"django-appointment {ids['version']}, ajax available_slots", len(month["days"]),
+         theirs["p50"] * 1000, theirs["p95"] * 1000, theirs["cpu"], len(theirs["slots"])],
+    ]  # fmt: skip
+    headers = ["side", "requests per month", "p50 ms", "p95 ms", "server cpu ms", "slots"]
+    print(table(headers, rows))
+    same = mine["slots"] == theirs["slots"]
+    print(f"\nSame free slots on both sides: {'yes' if same else 'NO'}")
+    if not same:
+        print(f"  only BookMe: {sorted(set(mine['slots']) - set(theirs['slots']))[:5]}")
+        print(f"  only django-appointment: {sorted(set(theirs['slots']) - set(mine['slots']))[:5]}")
+    ratio = theirs["p50"] / mine["p50"]
+    print(f"BookMe is {ratio:.1f}x faster over HTTP (p50 against p50; target >= 20x).")
+    return 0 if same else 1
+
+
 # --- the comparison -------------------------------------------------------------------------
 
 
@@ -190,6 +357,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="M", choices=["S", "M", "L"])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--http", action="store_true", help="both sides over HTTP (gunicorn)")
+    parser.add_argument("--warmup", type=int, default=3, help="--http: warm-up months")
+    parser.add_argument("--port", type=int, default=8141, help="--http: BookMe's; the peer +1")
     parser.add_argument("--export", help=argparse.SUPPRESS)
     parser.add_argument("--ours", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -203,6 +373,8 @@ def main() -> None:
     month = child("--export", url)
     export_file = DATA / "peer_export.json"
     export_file.write_text(json.dumps(month, indent=1))
+    if args.http:
+        sys.exit(compare_http(args, url, month, export_file))
     mine = child("--ours", url, str(month["employee_id"]), str(args.runs))
     peer_run = subprocess.run(
         [

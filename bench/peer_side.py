@@ -6,6 +6,7 @@ Loads one employee's month (exported from BookMe's generated data by bench/peer.
 into the peer's models, then times the peer's own slot function,
 appointment.services.get_available_slots_for_staff, over the month, day by day, as its
 "next available date" view does. Prints JSON: timings, query count, and the slots.
+With --load-only it stops after loading and prints the staff member's and service's ids.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("export")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--load-only", action="store_true", help="load, print the ids, stop")
     args = parser.parse_args()
     data = json.loads(Path(args.export).read_text())
 
@@ -117,6 +119,10 @@ def main() -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     call_command("migrate", run_syncdb=True, verbosity=0)  # the package ships no migrations
     staff, service = load(data)
+    version = __import__("importlib.metadata").metadata.version("django-appointment")
+    if args.load_only:  # bench/peer.py --http serves this database with gunicorn
+        print(json.dumps({"staff": staff.pk, "service": service.pk, "version": version}))
+        return
     days = [date.fromisoformat(d) for d in data["days"]]
 
     def month() -> list[datetime]:
@@ -143,7 +149,7 @@ def main() -> None:
                 "p95": timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))],
                 "queries": len(queries.captured_queries),
                 "slots": [s.isoformat(timespec="minutes") for s in slots],
-                "version": __import__("importlib.metadata").metadata.version("django-appointment"),
+                "version": version,
             }
         )
     )

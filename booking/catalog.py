@@ -35,8 +35,8 @@ from config_data.models import (
     WorkingHours,
 )
 
-# Past absences and closed days matter to no search (nothing is offered before now);
-# a margin covers a slot's buffers and the search's day margins.
+# Past absences and closed days matter to no search of free times (nothing is offered
+# before now); a margin covers a slot's buffers and the search's day margins.
 PAST_MARGIN = timedelta(days=3)
 
 # Employee or location id -> weekday -> local (start, end) times, in start order.
@@ -60,6 +60,9 @@ class Catalog:
     closed_days: dict[int, frozenset[date]]
     absences: dict[int, list[tuple[datetime, datetime]]]
     questions: dict[int, list[InformationQuestion]]  # per topic, in their order
+    # Absences and closed days are kept from here on; a search reaching further back
+    # (history, tests on a fixed date) reads its own window instead (booking.search).
+    since: datetime
 
     def topic_questions(self, topic: MeetingTopic) -> list[InformationQuestion]:
         return self.questions.get(topic.pk, [])
@@ -223,4 +226,5 @@ def _load(token: str) -> Catalog:
         closed_days={k: frozenset(v) for k, v in closed.items()},
         absences=dict(absences),
         questions=dict(questions),
+        since=since,
     )

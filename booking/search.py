@@ -20,7 +20,7 @@ from booking import availability as engine
 from booking import catalog
 from booking.errors import InvalidRequest, SlotUnavailable
 from booking.models import LONGEST_BLOCK, OCCUPYING_STATUSES, TimeSlot, is_group_session
-from config_data.models import Employee, MeetingTopic, MeetingType, Room
+from config_data.models import Absence, ClosedDay, Employee, MeetingTopic, MeetingType, Room
 
 # Used when the API searches or reserves without a theme.
 DEFAULT_DURATION = timedelta(minutes=60)
@@ -118,7 +118,16 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
     rooms = _rooms(search, rules, employees, config)
     employee_ids = [e.pk for e in employees]
     room_ids = [r.pk for r in rooms]
-    calendars = _calendars(employees, rooms, config)
+    if window_start >= config.since:
+        absences = {
+            pk: config.absences_between(pk, window_start, window_end) for pk in employee_ids
+        }
+        closed = config.closed_days
+    else:  # before what the catalog keeps: this window's own, read here (two queries)
+        absences = _absences(employee_ids, window_start, window_end)
+        locations = {e.location_id for e in employees} | {r.location_id for r in rooms}
+        closed = _closed_days(locations, window_start, window_end)
+    calendars = _calendars(employees, rooms, config, closed)
     busy = _busy(search, rules, employee_ids, room_ids, now=now)
     employee_wanted = set(employee_ids)
     no_hours: dict[int, list[tuple[time, time]]] = {}
@@ -130,7 +139,7 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
                 weekly=config.working_hours.get(e.pk, no_hours),
                 location=calendars[e.location_id, e.location.timezone],
                 meeting_types=e.meeting_types,
-                absences=config.absences_between(e.pk, window_start, window_end),
+                absences=absences.get(e.pk, []),
                 busy=busy.by_employee[e.pk],
             )
             for e in employees
@@ -193,8 +202,39 @@ def _rooms(
     return rooms
 
 
+def _absences(
+    employee_ids: list[int], start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    found: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for employee_id, a_start, a_end in (
+        Absence.objects.filter(employee_id__in=employee_ids, start__lt=end, end__gt=start)
+        .values_list("employee_id", "start", "end")
+        .order_by()
+    ):
+        found[employee_id].append((a_start, a_end))
+    return found
+
+
+def _closed_days(locations: set[int], start: datetime, end: datetime) -> dict[int, frozenset]:
+    found: dict[int, set] = defaultdict(set)
+    for location_id, day in (
+        ClosedDay.objects.filter(
+            location_id__in=locations,
+            date__gte=(start - timedelta(days=1)).date(),
+            date__lte=(end + timedelta(days=1)).date(),
+        )
+        .values_list("location_id", "date")
+        .order_by()
+    ):
+        found[location_id].add(day)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
 def _calendars(
-    employees: list[Employee], rooms: list[Room], config: catalog.Catalog
+    employees: list[Employee],
+    rooms: list[Room],
+    config: catalog.Catalog,
+    closed: dict[int, frozenset],
 ) -> dict[tuple[int, str], engine.LocationCalendar]:
     """A location's opening hours and closed days, read in its zone.
 
@@ -207,7 +247,7 @@ def _calendars(
             id=location_id,
             zone=ZoneInfo(zone_name),
             opening=config.opening_hours.get(location_id),
-            closed_dates=config.closed_days.get(location_id, no_days),
+            closed_dates=closed.get(location_id, no_days),
         )
         for location_id, zone_name in {
             *((e.location_id, e.location.timezone) for e in employees),

@@ -23,7 +23,17 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "appointment",
 ]
-MIDDLEWARE: list[str] = []
+# Django's default stack, as a site serving the peer's booking page has (bench/peer.py --http;
+# CommonMiddleware also sets the Content-Length that bench/lean_client.py reads by).
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 ROOT_URLCONF = "peer_project.urls"
 TEMPLATES = [
     {
@@ -36,6 +46,8 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("PEER_DATABASE", str(BASE_DIR / ".data" / "peer.sqlite3")),
+        # bench/peer.py --http keeps connections open under gunicorn, as BookMe's server does
+        "CONN_MAX_AGE": int(os.environ.get("PEER_CONN_MAX_AGE", "0")),
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

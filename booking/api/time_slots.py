@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from django.http import HttpResponse
@@ -60,6 +60,11 @@ PATCH_SCHEMA = {
     "maxItems": 1,
 }
 ONE_OPERATION = "A JSON Patch here holds exactly one operation (replace /status)."
+
+
+def utc(moment: datetime) -> datetime:
+    """The engine's times are UTC already; others are converted (orjson writes UTC as Z)."""
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 def time_slot_out(slot: TimeSlot) -> TimeSlotOut:
@@ -127,17 +132,23 @@ def available_time_slots(request: ApiRequest, query: Query[AvailableQuery]) -> H
     # of slots, and validating each cost more than finding them. The shape is AvailableSlotOut's
     # (tests compare both with the OpenAPI document).
     types_out: dict[frozenset[str], list[str]] = {}
+    ids_out: dict[int | None, str | None] = {None: None}
     rows = []
     for slot in find_slots(search, now=now):
         types = types_out.get(slot.meeting_types)
         if types is None:
             types = types_out[slot.meeting_types] = sorted(slot.meeting_types)
+        employee_id, room_id = slot.employee_id, slot.room_id
+        if employee_id not in ids_out:
+            ids_out[employee_id] = str(employee_id)
+        if room_id not in ids_out:
+            ids_out[room_id] = str(room_id)
         rows.append(
             {
-                "startDate": slot.start.astimezone(UTC),
-                "endDate": slot.end.astimezone(UTC),
-                "employeeId": None if slot.employee_id is None else str(slot.employee_id),
-                "roomId": None if slot.room_id is None else str(slot.room_id),
+                "startDate": utc(slot.start),
+                "endDate": utc(slot.end),
+                "employeeId": ids_out[employee_id],
+                "roomId": ids_out[room_id],
                 "meetingTypes": types,
                 "seatsLeft": slot.seats_left,
             }

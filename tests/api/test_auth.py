@@ -194,3 +194,51 @@ def test_a_real_oauth2_client_library_gets_a_token_and_calls_the_api(
     response = session.get(f"{live_server.url}/api/config/customer-types")
     assert response.status_code == 200
     assert response.json() == []
+
+
+def access_token_queries(caller) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert caller.get("/api/config/rooms").status_code == 200
+    return sum("oauth2_provider_accesstoken" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_checked_token_is_kept_briefly_and_not_looked_up_again(make_caller, frozen_clock):
+    """The process keeps a valid token for BOOKME_API_TOKEN_CACHE_SECONDS: its next request
+    does not ask the database (docs/performance.md)."""
+    caller = make_caller()
+    assert access_token_queries(caller) == 1
+    assert access_token_queries(caller) == 0
+
+
+def test_without_the_token_cache_every_request_checks_the_token(make_caller, settings):
+    """BOOKME_API_TOKEN_CACHE_SECONDS = 0 asks the database every time."""
+    settings.BOOKME_API_TOKEN_CACHE_SECONDS = 0
+    caller = make_caller()
+    assert access_token_queries(caller) == 1
+    assert access_token_queries(caller) == 1
+
+
+def test_a_kept_token_revoked_through_this_process_stops_at_once(db):
+    """A token in use (and so kept) that is revoked at /o/revoke_token/ is refused at once."""
+    from tests.api.test_oauth_surface import basic, token_request
+
+    application = make_application("Partner", "read write")
+    token = token_request(application.client_id).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert Client().get("/api/config/rooms", headers=headers).status_code == 200
+    revoked = Client().post(
+        "/o/revoke_token/", {"token": token}, headers=basic(application.client_id, "test-secret")
+    )
+    assert revoked.status_code == 200
+    assert Client().get("/api/config/rooms", headers=headers).status_code == 401
+
+
+def test_a_kept_token_still_expires_on_time(make_caller, frozen_clock):
+    """Keeping a token never stretches it past its own expiry."""
+    caller = make_caller()
+    assert access_token_queries(caller) == 1
+    frozen_clock.shift(timedelta(hours=1, seconds=1))
+    assert caller.get("/api/config/rooms").status_code == 401

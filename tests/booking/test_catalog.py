@@ -157,3 +157,24 @@ def test_a_request_reads_the_token_once_and_sees_its_own_changes(branch):
     with CaptureQueriesContext(connection) as queries:
         catalog.current()
     assert len(queries) == 1  # outside a request: the token every time
+
+
+def test_a_window_before_what_the_catalog_keeps_reads_its_own_absences(branch):
+    """The catalog keeps absences from a few days ago on; a search of an older window
+    (history, a clock set back) reads that window's absences and closed days itself."""
+    from config_data.models import Absence, ClosedDay
+
+    alice, topic = branch
+    start = catalog.current().since - timedelta(days=30)
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day.weekday() != 1:  # a Tuesday: Alice works then
+        day += timedelta(days=1)
+    search = SlotSearch(start=day, end=day + timedelta(days=1), topic=topic)
+    assert find_slots(search, now=day - timedelta(days=1))
+    Absence.objects.create(employee=alice, start=day, end=day + timedelta(days=1))
+    assert find_slots(search, now=day - timedelta(days=1)) == []
+    Absence.objects.all().delete()
+    ClosedDay.objects.create(
+        location=alice.location, date=day.astimezone(alice.location.zone).date()
+    )
+    assert find_slots(search, now=day - timedelta(days=1)) == []
