@@ -53,7 +53,7 @@ from tests.background import run_tasks
 from tests.factories import FACTORY_ACTOR
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["booking", "config_data", "bookme_site", "devdata"]
+SOURCES = ["booking", "config_data", "bookme_site"]
 HOME = "booking/models.py"
 
 # Tuesday 2 June 2026 14:00 UTC: 16:00 in Copenhagen, 15:00 in London, 10:00 in New York.

@@ -353,7 +353,7 @@ def test_two_freed_times_many_waiters_no_double_offer(world, topic, clock):
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_shows_a_waitlist_offer_a_minute_after_loading(world, clock, run_tasks):
     """`make run`: the demo's held time lapses after a minute and its waiter is emailed."""
-    from devdata import demo
+    from booking.devdata import demo
 
     entry = demo.schedule_demo_waitlist_offer(now=NOW)
     assert entry is not None

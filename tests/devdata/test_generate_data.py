@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from booking.models import OCCUPYING_STATUSES, Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
 from config_data.models import Absence, ClosedDay, Employee, MeetingTopic, Room, WorkingHours
-from devdata.data_generator.spec import danish_holidays, easter, fitting_starts, set_bits
+from booking.devdata.data_generator.spec import danish_holidays, easter, fitting_starts, set_bits
 
 START = date(2026, 3, 23)  # a Monday, with Easter and the DST change inside the window
 
@@ -192,7 +192,7 @@ class TestCalendarHelpers:
 
 def test_generated_instants_are_exact_utc_across_the_dst_change():
     """08:00 in Copenhagen is 07:00 UTC before 29 March 2026 and 06:00 UTC after."""
-    from devdata.data_generator.spec import at
+    from booking.devdata.data_generator.spec import at
 
     assert at(date(2026, 3, 27), 32) == datetime(2026, 3, 27, 7, tzinfo=UTC)
     assert at(date(2026, 3, 30), 32) == datetime(2026, 3, 30, 6, tzinfo=UTC)

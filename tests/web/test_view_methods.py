@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 
 from tests.web.conftest import book
 
-OUR_APPS = ("booking", "config_data", "devdata", "bookme_site")
+OUR_APPS = ("booking", "config_data", "bookme_site")
 # No page or endpoint of ours takes these; each restricted view must refuse them.
 UNEXPECTED_METHODS = ("put", "delete")
 ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")

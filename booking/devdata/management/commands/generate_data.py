@@ -21,8 +21,8 @@ from django.db import transaction
 
 from booking.models import TimeSlot
 from config_data.models import Absence, Location
-from devdata.data_generator.build import Generator, flush
-from devdata.data_generator.spec import SIZES
+from booking.devdata.data_generator.build import Generator, flush
+from booking.devdata.data_generator.spec import SIZES
 
 
 class Command(BaseCommand):

@@ -9,4 +9,5 @@ class DevdataConfig(AppConfig):
     It sits on top of both config_data and booking, so config_data depends on nothing.
     """
 
-    name = "devdata"
+    name = "booking.devdata"
+    label = "devdata"

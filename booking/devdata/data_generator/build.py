@@ -37,7 +37,7 @@ from config_data.models import (
     RoomFeature,
     WorkingHours,
 )
-from devdata.data_generator.spec import (
+from booking.devdata.data_generator.spec import (
     CATEGORIES,
     FEATURES,
     FIRST_NAMES,

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from devdata import demo, demo_staff
+from booking.devdata import demo, demo_staff
 
 
 class Command(BaseCommand):
