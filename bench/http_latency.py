@@ -171,7 +171,7 @@ async def run_engine(engine: str, url: str, args: argparse.Namespace) -> list[li
             headers={"Authorization": f"Basic {basic}"},
             content_type="application/x-www-form-urlencoded",
         )
-        requests = Requests(world, answer.json()["access_token"], client)  # type: ignore[index]
+        requests = Requests(world, answer.json()["access_token"], client)
         for name, kind in requests.kinds().items():
             if args.only and args.only not in name:
                 continue
@@ -183,7 +183,7 @@ async def run_engine(engine: str, url: str, args: argparse.Namespace) -> list[li
                 len(last.json())
                 if last.headers.get("content-type", "").startswith("application/json")
                 else "-"
-            )  # type: ignore[arg-type]
+            )
             rows.append(
                 [engine, name, args.runs, p50, percentile(latencies, 95) * 1000,
                  cpu["app"], cpu["db"] if engine == "postgres" else "-", slots, verdict]
@@ -254,9 +254,9 @@ def profile(args: argparse.Namespace) -> None:
             if (today + timedelta(days=n)).weekday() < 5
         ]
         credentials = json.loads(manage(url, "create_api_client", "latency", "--scopes", "read"))
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = (
-            "1"  # the in-process client runs inside asyncio.run
-        )
+        manage(url, "collectstatic", "--noinput", "-v0")
+        # The in-process client runs inside asyncio.run; its database calls are synchronous.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
         setup_django(url)
         from django.test import Client
         from pyinstrument import Profiler

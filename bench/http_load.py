@@ -98,7 +98,7 @@ async def token(client: LeanClient, credentials: dict) -> str:
     )
     if response.status != 200:
         raise SystemExit(f"token: HTTP {response.status} {response.text[:200]}")
-    return response.json()["access_token"]  # type: ignore[index]
+    return response.json()["access_token"]
 
 
 def local_day_bounds(day: date) -> tuple[str, str]:
@@ -200,7 +200,7 @@ class Load:
             )
             if response.status != 200:
                 raise SystemExit(f"candidates: HTTP {response.status} {response.text[:200]}")
-            for slot in response.json():  # type: ignore[union-attr]
+            for slot in response.json():
                 if slot["startDate"][14:16] == "00":  # one-hour topic: hourly starts never overlap
                     found.setdefault((slot["employeeId"], slot["startDate"]), slot)
         pool = list(found.values())
@@ -236,7 +236,7 @@ class Load:
         if reserved.status != 201:
             phase.errors.append(f"reserve {reserved.status} {reserved.text[:200]}")
             return False
-        slot_id = reserved.json()["id"]  # type: ignore[index]
+        slot_id = reserved.json()["id"]
         booked = await client.patch(
             f"/api/bookme/time-slots/{slot_id}",
             json_body=[{"op": "replace", "path": "/status", "value": "Booked"}],
@@ -340,7 +340,9 @@ def facts(url: str) -> None:
     from config_data.models import CustomerCategory, MeetingTopic
 
     topic = MeetingTopic.objects.get(name=TOPIC)
-    location = topic.employees.filter(physical=True).order_by("pk").first().location_id
+    first_in_person = topic.employees.filter(physical=True).order_by("pk").first()
+    assert first_in_person is not None, "the generated data has in-person advisers"
+    location = first_in_person.location_id
     print(
         json.dumps(
             {

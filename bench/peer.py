@@ -300,14 +300,14 @@ async def bookme_http(month: dict, url: str, args: argparse.Namespace) -> dict:
             headers={"Authorization": f"Basic {base64.b64encode(secret).decode()}"},
             content_type="application/x-www-form-urlencoded",
         )
-        auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}  # type: ignore[index]
+        auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
         async def fetch() -> list[str]:
             answer = await client.get("/api/bookme/time-slots/available", params=params,
                                       headers=auth)  # fmt: skip
             if answer.status != 200:
                 raise SystemExit(f"BookMe: HTTP {answer.status}: {answer.text[:300]}")
-            return [wall(row["startDate"], zone) for row in answer.json()]  # type: ignore[attr-defined,index]
+            return [wall(row["startDate"], zone) for row in answer.json()]
 
         return await measure(fetch, args.runs, args.warmup, meter)
     finally:

@@ -44,12 +44,18 @@ from booking.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from config_data.admin import LOCAL_WIDGETS, local_time, render_now, set_branch_scope
+from config_data.admin import (
+    LOCAL_WIDGETS,
+    AdministratorFieldsAdmin,
+    local_time,
+    render_now,
+    set_branch_scope,
+)
 
 set_branch_scope(roles.admin_locations)
 
 
-class BranchScopedAdmin(admin.ModelAdmin):
+class BranchScopedAdmin(AdministratorFieldsAdmin):
     """What happened at a branch: a branch manager sees their branches' rows only, and
     another branch's object answers 404 (not the admin's redirect, which tells it exists)."""
 
@@ -168,7 +174,9 @@ def meeting_zone(meeting: Meeting) -> str:
 class MeetingAdmin(BranchScopedAdmin):
     location_lookups = ("time_slot__employee__location", "time_slot__room__location")
     # Six narrow columns fit 1280 px; room, type and who booked are filters and on the page.
-    list_display = ["start", "topic", "customer_name", "employee", "status", "email_problem"]
+    # Names through methods: the admin keeps a foreign key's column on one line ("nowrap"),
+    # and a long topic name would push the table past the screen's edge.
+    list_display = ["start", "topic_name", "customer_name", "employee", "status", "email_problem"]
     list_filter = [
         "status",
         # "Not empty": the meetings an email about could not be sent (see email_failure).
@@ -245,6 +253,10 @@ class MeetingAdmin(BranchScopedAdmin):
             return ""
         return format_html('<span title="{}">{}</span>', obj.email_failure, _("failed"))
 
+    @admin.display(description=_("topic"), ordering="topic__name")
+    def topic_name(self, obj: Meeting) -> str:
+        return obj.topic.name
+
     @admin.display(description=_("customer"), ordering="customer__name")
     def customer_name(self, obj: Meeting) -> str:
         return obj.customer.display_name
@@ -265,6 +277,8 @@ class MeetingAdmin(BranchScopedAdmin):
 
     @admin.action(description=_("Cancel selected meetings and free their time"))
     def cancel_meetings(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
+        # The service decides what may be cancelled (not a meeting that has begun: its
+        # outcome is recorded instead); each refusal is reported and changes nothing.
         cancelled = 0
         for meeting in queryset.filter(status=MeetingStatus.CONFIRMED):
             try:
@@ -275,11 +289,12 @@ class MeetingAdmin(BranchScopedAdmin):
                 self.message_user(request, f"{meeting}: {error.message}", messages.ERROR)
             else:
                 cancelled += 1
-        self.message_user(
-            request,
-            ngettext("Cancelled %d meeting.", "Cancelled %d meetings.", cancelled) % cancelled,
-            messages.SUCCESS,
-        )
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext("Cancelled %d meeting.", "Cancelled %d meetings.", cancelled) % cancelled,
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Customer)
@@ -290,6 +305,9 @@ class CustomerAdmin(BranchScopedAdmin):
         "meetings__time_slot__room__location",
     )
     scoped_distinct = True
+    # Who the customer is, to the site and the API: linking a login (or another customer's
+    # reference or address) would open this customer's meetings at every branch to it.
+    administrator_fields = ("user", "external_id", "email")
     list_display = ["display_name", "email", "phone", "external_id", "user"]
     search_fields = ["name", "email", "external_id"]
     autocomplete_fields = ["user"]

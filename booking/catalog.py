@@ -151,7 +151,8 @@ def _forget_in_request(sender: type, **kwargs: object) -> None:
     """A request that changed configuration reads the token again (which the triggers
     changed). Bulk or raw writes send no signal: a request that makes those and then
     searches must call forget()."""
-    if getattr(sender, "_meta", None) is not None and sender._meta.app_label == "config_data":
+    meta = getattr(sender, "_meta", None)
+    if meta is not None and meta.app_label == "config_data":
         _request_catalog.set(None)
 
 
@@ -202,12 +203,12 @@ def _load(token: str) -> Catalog:
     ):
         closed[location_id].add(day)
     absences: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for employee_id, start, end in (
+    for employee_id, away_from, away_until in (
         Absence.objects.filter(end__gt=since)
         .values_list("employee_id", "start", "end")
         .order_by("employee_id", "start")
     ):
-        absences[employee_id].append((start, end))
+        absences[employee_id].append((away_from, away_until))
 
     questions: dict[int, list[InformationQuestion]] = defaultdict(list)
     for question in InformationQuestion.objects.order_by("topic_id", "position", "pk"):

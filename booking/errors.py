@@ -111,6 +111,9 @@ MESSAGES: dict[str, Promise] = {
         "No colleague is free for this meeting at its time. Cancel it with a message instead."
     ),
     "meeting_already_begun": _("This meeting has already begun: it can no longer be moved."),
+    "meeting_begun_no_cancel": _(
+        "This meeting has already begun: it can no longer be cancelled. Record its outcome."
+    ),
     "time_passed": _("This time has already passed. Please choose a later time."),
     "time_not_offered": _("This time is not available. Please choose one of the times shown."),
     "time_taken_choose_another": _(

@@ -3,12 +3,15 @@
 Registered with the booking app through booking.models, which imports it. The token in
 the address is the only key (calendar clients cannot sign in), so it is long and random;
 revoking deletes the row, and rotating replaces the token, so an old address answers 404.
+Only the token's SHA-256 is stored (like a password's hash: a leaked database or backup
+opens no feed), so the address can be shown once only, right after it was made.
 The writes live here beside the model: they touch nothing of the booking lifecycle and
 record no booking event (a feed is a view of meetings, not a change to one).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.db import models, transaction
@@ -23,13 +26,19 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def hash_feed_token(token: str) -> str:
+    """What is stored and looked up. A plain SHA-256 suffices: the token is 256 random bits,
+    nothing to guess with a dictionary, so no slow (salted) password hash is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class CalendarFeed(models.Model):
     """An employee's subscription address for their own meetings (booking.staff.feeds)."""
 
     employee = models.OneToOneField(
         Employee, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("employee")
     )
-    token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     hide_customer_details = models.BooleanField(
         _("hide customer details"),
         default=False,
@@ -37,6 +46,10 @@ class CalendarFeed(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     rotated_at = models.DateTimeField(_("address changed at"), null=True, blank=True)
+
+    # The plain token, only on the instance that has just made it (create or rotate): it is
+    # never stored, so a feed loaded from the database has none.
+    token: str = ""
 
     class Meta:
         verbose_name = _("calendar feed")
@@ -47,11 +60,19 @@ class CalendarFeed(models.Model):
 
 
 def calendar_feed_create(*, employee: Employee, hide_customer_details: bool) -> CalendarFeed:
-    """The employee's feed, made if there is none (a second create keeps the address)."""
+    """The employee's feed, made if there is none (a second create keeps the address). Only
+    a new feed carries its plain `token`."""
+    token = new_feed_token()
     feed, created = CalendarFeed.objects.get_or_create(
-        employee=employee, defaults={"hide_customer_details": hide_customer_details}
+        employee=employee,
+        defaults={
+            "hide_customer_details": hide_customer_details,
+            "token_hash": hash_feed_token(token),
+        },
     )
-    if not created and feed.hide_customer_details != hide_customer_details:
+    if created:
+        feed.token = token
+    elif feed.hide_customer_details != hide_customer_details:
         feed.hide_customer_details = hide_customer_details
         feed.save(update_fields=["hide_customer_details"])
     return feed
@@ -66,15 +87,17 @@ def calendar_feed_update(*, employee: Employee, hide_customer_details: bool) -> 
 
 
 def calendar_feed_rotate(*, employee: Employee) -> CalendarFeed | None:
-    """A new address for the feed: the old one stops working at once. None without a feed."""
+    """A new address for the feed (its plain `token` on the result): the old one stops
+    working at once. None without a feed."""
     with transaction.atomic():
         # Locked so that two rotations at once cannot both hand out a token that lives on.
         feed = CalendarFeed.objects.select_for_update().filter(employee=employee).first()
         if feed is None:
             return None
         feed.token = new_feed_token()
+        feed.token_hash = hash_feed_token(feed.token)
         feed.rotated_at = timezone.now()
-        feed.save(update_fields=["token", "rotated_at"])
+        feed.save(update_fields=["token_hash", "rotated_at"])
     return feed
 
 

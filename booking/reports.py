@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from booking.availability import (
@@ -34,6 +34,8 @@ from config_data.models import Absence, ClosedDay, Employee, Location, Room
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
+
+T = TypeVar("T")
 
 # A report covers at most this many days: enough for a year, small enough to stay fast.
 MAX_REPORT_DAYS = 366
@@ -211,11 +213,18 @@ def local_window(start: date, end: date, zone: ZoneInfo) -> Span:
 
 
 def visible_meetings(locations: QuerySet[Location]) -> MeetingQuerySet:
-    """Meetings at these branches: by their employee's branch, or their room's without one."""
-    return Meeting.objects.filter(
-        Q(time_slot__employee__location__in=locations)
-        | Q(time_slot__employee__isnull=True, time_slot__room__location__in=locations)
-    )
+    """Meetings at these branches, by the calendar's rule (MeetingQuerySet.at_locations):
+    their employee's branch or their room's. Reports and the CSV count what the calendar
+    shows, no more and no less."""
+    return Meeting.objects.at_locations(locations)
+
+
+def branch_of(employee_location: T | None, room_location: T | None) -> T:
+    """The one branch a meeting belongs to, as the meeting page says (its room's, else its
+    employee's); its times are told in that branch's zone. Works on ids or Locations."""
+    branch = room_location if room_location is not None else employee_location
+    assert branch is not None  # a slot has an employee or a room
+    return branch
 
 
 def meetings_between(locations: QuerySet[Location], start: date, end: date) -> MeetingQuerySet:
@@ -349,6 +358,14 @@ def _meeting_rows(
         "time_slot__employee__location_id",
         "time_slot__room__location_id",
     )
+    # A meeting in a visible branch's room may have an adviser of a branch not in the report
+    # (or the other way round): its own branch is named and zoned all the same.
+    others = {
+        location.pk: location
+        for location in Location.objects.filter(
+            pk__in=meetings.values("time_slot__room__location_id")
+        ).exclude(pk__in=branches)
+    }
     for (
         slot_start,
         slot_end,
@@ -361,7 +378,8 @@ def _meeting_rows(
         employee_location,
         room_location,
     ) in values.iterator(chunk_size=2000):
-        branch = branches[employee_location or room_location]
+        branch_id = branch_of(employee_location, room_location)
+        branch = branches.get(branch_id) or others[branch_id]
         day = slot_start.astimezone(branch.zone).date()
         if not start <= day <= end:
             continue

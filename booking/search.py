@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -310,7 +311,7 @@ def _busy_rows(
     the employee and room indexes over the window.
     """
     resources = []
-    params: list[object] = []
+    params: list[Any] = []
     if employee_ids:
         resources.append(f"employee_id IN ({', '.join(['%s'] * len(employee_ids))})")
         params += employee_ids

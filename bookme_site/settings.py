@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "config_data",
     "booking",
     "booking.api",  # the Public API: which scopes each OAuth2 client may get
-    "booking.devdata",  # load_demo and generate_data: on top of booking, so config_data needs no booking
+    "booking.devdata",  # load_demo, generate_data: above booking, so config_data needs no booking
 ]
 
 MIDDLEWARE = [

@@ -16,10 +16,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -48,13 +49,6 @@ from config_data.resources import (
     WorkingHoursResource,
 )
 
-
-class SimpleHistoryAdmin(BaseHistoryAdmin):
-    """simple-history's pages, with a list of versions free of inline styles (CSP)."""
-
-    object_history_list_template = "admin/history/object_history_list.html"
-
-
 BranchScope = Callable[[Any], "QuerySet[Location] | None"]
 
 
@@ -72,6 +66,68 @@ def set_branch_scope(scope: BranchScope) -> None:
 
 def branch_scope(user: Any) -> QuerySet[Location] | None:
     return _branch_scope[0](user)
+
+
+def is_unrestricted(user: Any) -> bool:
+    """An administrator (or superuser): every branch, and the fields kept from the others."""
+    return branch_scope(user) is None
+
+
+class AdministratorFieldsAdmin(admin.ModelAdmin):
+    """Fields only an administrator may set (e.g. which user account an employee or a
+    customer is): read-only for everyone else, and kept as stored on any save of theirs,
+    whatever a form (or a posted history version) carries."""
+
+    administrator_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not is_unrestricted(request.user):
+            fields += [f for f in self.administrator_fields if f not in fields]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and self.administrator_fields and not is_unrestricted(request.user):
+            columns = [obj._meta.get_field(name).attname for name in self.administrator_fields]
+            stored = type(obj)._default_manager.filter(pk=obj.pk).values(*columns).first()
+            for column, value in (stored or {}).items():
+                setattr(obj, column, value)
+        super().save_model(request, obj, form, change)
+
+
+class SimpleHistoryAdmin(BaseHistoryAdmin):
+    """simple-history's pages, with a list of versions free of inline styles (CSP), and
+    reverting for administrators only.
+
+    The library saves a posted version after checking only the *view* permission, with a
+    form that leaves view-only fields editable; a version also holds every field, those a
+    branch manager may not set among them. So only an administrator may revert."""
+
+    object_history_list_template = "admin/history/object_history_list.html"
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            super().revert_disabled(request, obj)
+            or not is_unrestricted(request.user)
+            or not self.has_change_permission(request, obj)
+        )
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method not in ("GET", "HEAD", "POST"):
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+        if request.method == "POST":
+            # Another branch's object answers 404 before anything says it exists.
+            if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+                raise Http404(_("No such object."))
+            if self.revert_disabled(request):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 # Plain HTML date and time inputs: the admin's own (DateTimeShortcuts) add a "you are N
@@ -106,13 +162,11 @@ def timezone_select(*, inherited: bool) -> forms.Select:
     return forms.Select(choices=_zone_choices(inherited))
 
 
-class BranchScopedAdmin(admin.ModelAdmin):
+class BranchScopedAdmin(AdministratorFieldsAdmin):
     """Limits a branch manager to their branches: lists, change pages (another branch's
     object answers 404), foreign-key choices, history and imports."""
 
     location_lookup = "location"  # the path from this model to its branch
-    # Fields only an administrator may set (e.g. which user account an employee is).
-    administrator_fields: tuple[str, ...] = ()
     formfield_overrides = LOCAL_WIDGETS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -135,12 +189,6 @@ class BranchScopedAdmin(admin.ModelAdmin):
         if db_field.name == "timezone":  # chosen from the IANA list, not typed
             kwargs["widget"] = timezone_select(inherited=db_field.blank)
         return super().formfield_for_dbfield(db_field, request, **zone_help(db_field, kwargs))
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = list(super().get_readonly_fields(request, obj))
-        if branch_scope(request.user) is not None:
-            fields += [f for f in self.administrator_fields if f not in fields]
-        return fields
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any

@@ -7,9 +7,9 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from booking.devdata.demo import DEMO_ACTOR
 from booking.models import Meeting
 from config_data.models import Absence, Employee
-from booking.devdata.demo import DEMO_ACTOR
 
 # The adviser who falls ill: an absence over a day of their booked meetings, to move or cancel.
 ABSENT_ADVISER = "Sofie Hansen"

@@ -5,8 +5,6 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-import booking.feeds
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -25,13 +23,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
-                    "token",
-                    models.CharField(
-                        default=booking.feeds.new_feed_token,
-                        editable=False,
-                        max_length=64,
-                        unique=True,
-                    ),
+                    "token_hash",
+                    models.CharField(editable=False, max_length=64, unique=True),
                 ),
                 (
                     "hide_customer_details",

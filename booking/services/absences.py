@@ -39,11 +39,13 @@ def absence_create(
 def colliding_meetings(
     *, employee_id: int, start: datetime, end: datetime, now: datetime
 ) -> QuerySet[Meeting]:
-    """The employee's confirmed meetings that overlap the period and have not ended yet."""
+    """The employee's confirmed meetings that overlap the period and have not begun yet: a
+    begun meeting can be neither moved nor cancelled, only given its outcome."""
     return (
         Meeting.objects.confirmed()
         .upcoming(now)
         .filter(
+            time_slot__start__gt=now,
             time_slot__employee_id=employee_id,
             time_slot__start__lt=end,
             time_slot__end__gt=start,

@@ -10,7 +10,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from booking import catalog
-from booking.actors import Actor
+from booking.actors import Actor, ActorKind
 from booking.errors import (
     BookingError,
     HoldExpired,
@@ -299,6 +299,9 @@ def check_change_allowed(meeting: Meeting, *, actor: Actor, now: datetime) -> No
         raise TooLate("too_late", field="meeting", hours=meeting.topic.change_cutoff)
 
 
+STAFF_KINDS = frozenset({ActorKind.EMPLOYEE, ActorKind.STAFF})
+
+
 @transaction.atomic
 def meeting_cancel(
     *, actor: Actor, meeting_id: int, now: datetime | None = None, reason: str = ""
@@ -311,6 +314,11 @@ def meeting_cancel(
     if meeting.status == MeetingStatus.CANCELLED:
         return meeting
     check_change_allowed(meeting, actor=actor, now=now)
+    # A begun meeting is a fact for staff to record (booking.services.outcomes), not to
+    # undo. Customers are held to their cut-off above; API clients and the system keep
+    # their rules (they close meetings after the fact, e.g. tidying up).
+    if actor.kind in STAFF_KINDS and now >= meeting.time_slot.start:
+        raise InvalidState("meeting_begun_no_cancel", field="meeting")
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = now
     meeting.cancel_reason = reason.strip()

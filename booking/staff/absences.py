@@ -4,11 +4,12 @@ meetings it collides with (booking.services.absences does the writing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -87,10 +88,40 @@ class AbsenceForm(forms.Form):
         if employee is None or start is None or end is None:
             return data
         zone = resolved_zone(employee=employee)
-        data["start"], data["end"] = start.replace(tzinfo=zone), end.replace(tzinfo=zone)
+        data["start"] = self._in_utc(start, zone, "start")
+        data["end"] = self._in_utc(end, zone, "end")
+        if data["start"] is None or data["end"] is None:
+            return data
+        # Both are in UTC: same-zone aware datetimes would compare as wall clocks.
         if data["end"] <= data["start"]:
             self.add_error("end", gettext_lazy("The end must be after the start."))
         return data
+
+    def _in_utc(self, wall: datetime, zone: tzinfo, name: str) -> datetime | None:
+        """The wall-clock time in the employee's zone, as UTC; None (with a field error) for a
+        time the clocks skip when they spring forward. A time the autumn change repeats is
+        read as its first occurrence (fold=0, still summer time)."""
+        aware = wall.replace(tzinfo=zone, fold=0)
+        utc = aware.astimezone(UTC)
+        if utc.astimezone(zone).replace(tzinfo=None) != wall:
+            self.add_error(
+                name,
+                gettext_lazy(
+                    "This time does not exist in the employee's time zone (the clocks move "
+                    "forward then). Enter a time before or after the change."
+                ),
+            )
+            return None
+        return utc
+
+
+def _add_model_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put the model's validation errors on the form's fields (others on the form itself)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 def _employees(request: SignedInHttpRequest) -> QuerySet[Employee]:
@@ -113,17 +144,22 @@ def absences(request: SignedInHttpRequest) -> HttpResponse:
     now = timezone.now()
     collisions: list[Meeting] | None = None
     status = 200
-    if bound and form.is_valid():
+    if bound and form.is_valid() and request.method == "POST":
         cleaned = form.cleaned_data
-        if request.method == "POST":
+        try:
             absence = absence_create(
                 employee=cleaned["employee"],
                 start=cleaned["start"],
                 end=cleaned["end"],
                 reason=cleaned["reason"],
             )
+        except ValidationError as e:  # the model's own rules, shown on the form
+            _add_model_errors(form, e)
+        else:
             messages.success(request, _("The absence is saved."))
             return redirect("staff:absence", absence_id=absence.pk)
+    if bound and form.is_valid():
+        cleaned = form.cleaned_data
         collisions = list(
             colliding_meetings(
                 employee_id=cleaned["employee"].pk,

@@ -32,6 +32,7 @@ from booking.feeds import (
     calendar_feed_revoke,
     calendar_feed_rotate,
     calendar_feed_update,
+    hash_feed_token,
 )
 from booking.ical import feed_calendar
 from booking.models import Meeting
@@ -67,9 +68,14 @@ def _own_employee(request: SignedInHttpRequest) -> Employee:
     return employee
 
 
-def feed_urls(request: SignedInHttpRequest, feed: CalendarFeed) -> dict[str, str]:
+# The plain token of a feed just made or given a new address, kept in the session only
+# until the settings page has shown it once (the database holds its hash alone).
+NEW_TOKEN_SESSION_KEY = "staff_feed_new_token"
+
+
+def feed_urls(token: str) -> dict[str, str]:
     """The feed's https address and the same as webcal:// (which opens a calendar app)."""
-    path = reverse("staff:feed_ics", kwargs={"token": feed.token})
+    path = reverse("staff:feed_ics", kwargs={"token": token})
     https = settings.BOOKME_SITE_URL.rstrip("/") + path
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
@@ -80,11 +86,14 @@ def feed_settings(request: SignedInHttpRequest) -> HttpResponse:
     """The employee's feed: its addresses and options, or a button to make one."""
     employee = employee_of(request.user)
     feed = CalendarFeed.objects.filter(employee=employee).first() if employee else None
+    # Shown once: popped, so a reload (or anyone later at this screen) sees no address.
+    token = request.session.pop(NEW_TOKEN_SESSION_KEY, "")
+    shown = feed is not None and bool(token) and hash_feed_token(token) == feed.token_hash
     context = {
         "staff_section": "feed",
         "employee": employee,
         "feed": feed,
-        "urls": feed_urls(request, feed) if feed else None,
+        "urls": feed_urls(token) if shown else None,
         "form": FeedOptionsForm(
             initial={"hide_customer_details": feed.hide_customer_details if feed else False}
         ),
@@ -106,8 +115,14 @@ def _options(request: SignedInHttpRequest) -> bool:
 @staff_required
 def feed_create(request: SignedInHttpRequest) -> HttpResponse:
     """Make the employee's feed (or keep the one there is) with the chosen options."""
-    calendar_feed_create(employee=_own_employee(request), hide_customer_details=_options(request))
-    messages.success(request, _("Your calendar feed is ready. Subscribe with the address below."))
+    feed = calendar_feed_create(
+        employee=_own_employee(request), hide_customer_details=_options(request)
+    )
+    if feed.token:  # new: show its address once; an existing feed keeps its address
+        request.session[NEW_TOKEN_SESSION_KEY] = feed.token
+        messages.success(
+            request, _("Your calendar feed is ready. Subscribe with the address below.")
+        )
     return redirect("staff:feed")
 
 
@@ -126,7 +141,9 @@ def feed_options(request: SignedInHttpRequest) -> HttpResponse:
 @staff_required
 def feed_rotate(request: SignedInHttpRequest) -> HttpResponse:
     """A new secret address; calendars subscribed to the old one stop getting updates."""
-    if calendar_feed_rotate(employee=_own_employee(request)):
+    feed = calendar_feed_rotate(employee=_own_employee(request))
+    if feed is not None:
+        request.session[NEW_TOKEN_SESSION_KEY] = feed.token
         messages.success(
             request,
             _(
@@ -170,7 +187,11 @@ def feed_ics(request: SignedInHttpRequest, token: str) -> HttpResponse:
     )
     if not per_address.allowed:
         return _too_many(per_address)
-    feed = CalendarFeed.objects.select_related("employee__user").filter(token=token).first()
+    feed = (
+        CalendarFeed.objects.select_related("employee__user")
+        .filter(token_hash=hash_feed_token(token))
+        .first()
+    )
     # Someone who left (account deactivated, or no staff role any more) stops receiving
     # customers' details at once, without anyone remembering to revoke the feed.
     user = feed.employee.user if feed is not None else None

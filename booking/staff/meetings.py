@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from booking.actors import Actor, ActorKind
 from booking.errors import BookingError
 from booking.models import BookingEvent, BookingEventKind, Meeting, MeetingOutcome, MeetingStatus
+from booking.reports import branch_of
 from booking.roles import employee_of, visible_locations
 from booking.services.meetings import meeting_cancel
 from booking.services.outcomes import (
@@ -70,11 +71,10 @@ class HistoryEntry:
 
 
 def meeting_location(meeting: Meeting) -> Location:
-    """The branch a meeting belongs to: its room's, else its employee's."""
-    if meeting.room is not None:
-        return meeting.room.location
-    assert meeting.employee is not None  # a slot has an employee or a room
-    return meeting.employee.location
+    """The branch a meeting belongs to: its room's, else its employee's (the reports'
+    rule too: booking.reports.branch_of)."""
+    employee, room = meeting.employee, meeting.room
+    return branch_of(employee.location if employee else None, room.location if room else None)
 
 
 def visible_meeting(request: SignedInHttpRequest, meeting_id: int) -> Meeting:
@@ -159,23 +159,22 @@ def meeting_history(meeting: Meeting, zone: ZoneInfo) -> list[HistoryEntry]:
     return entries
 
 
-def _no_shows(meeting: Meeting) -> tuple[int, list[Meeting]]:
-    """The customer's other no-shows, newest first: how many, and the latest few.
+def _no_shows(meeting: Meeting, visible: QuerySet[Location]) -> tuple[int, list[Meeting], int]:
+    """The customer's other no-shows: how many in all, the latest few at the viewer's
+    branches (newest first), and how many at other branches. Another branch's meetings stay
+    a bare count: the viewer may not see their dates, topics or advisers.
 
     Guests get a new customer record with each booking, so the same email address counts
     as the same customer too."""
     same_customer = Q(customer=meeting.customer_id)
     if meeting.customer.email:
         same_customer |= Q(customer__email__iexact=meeting.customer.email)
-    no_shows = (
-        Meeting.objects.with_details()
-        .filter(same_customer, outcome=MeetingOutcome.NO_SHOW)
-        .exclude(pk=meeting.pk)
-        .order_by("-time_slot__start")
+    no_shows = Meeting.objects.filter(same_customer, outcome=MeetingOutcome.NO_SHOW).exclude(
+        pk=meeting.pk
     )
-    listed = list(no_shows[:NO_SHOWS_LISTED])
-    count = len(listed) if len(listed) < NO_SHOWS_LISTED else no_shows.count()
-    return count, listed
+    here = no_shows.at_locations(visible)
+    listed = list(here.with_details().distinct().order_by("-time_slot__start")[:NO_SHOWS_LISTED])
+    return no_shows.count(), listed, no_shows.exclude(pk__in=here.values("pk")).count()
 
 
 class CancelForm(forms.Form):
@@ -202,8 +201,7 @@ def _page(
     zone = ZoneInfo(location.timezone)
     now = timezone.now()
     confirmed = found.status == MeetingStatus.CONFIRMED
-    no_show_count, no_shows = _no_shows(found)
-    visible_ids = set(visible_locations(request.user).values_list("pk", flat=True))
+    no_show_count, no_shows, no_shows_elsewhere = _no_shows(found, visible_locations(request.user))
     context = {
         "staff_section": "calendar",
         "meeting": found,
@@ -211,7 +209,8 @@ def _page(
         "zone_name": zone.key,
         "history": meeting_history(found, zone),
         "no_show_count": no_show_count,
-        "no_shows": [(m, meeting_location(m).pk in visible_ids) for m in no_shows],
+        "no_shows": no_shows,
+        "no_shows_elsewhere": no_shows_elsewhere,
         "form": form
         or OutcomeForm(
             initial={"outcome": found.outcome or None, "internal_note": found.internal_note}

@@ -261,6 +261,7 @@ def details(request: SignedInHttpRequest, slot_id: int) -> HttpResponse:
     slot = _staff_hold_or_404(request, slot_id)
     booked = Meeting.objects.filter(time_slot=slot).only("reference").first()
     if booked is not None:  # a second submit: show the first result
+        _remember_done(request, booked.reference)
         return redirect("staff:phone_booking_done", reference=booked.reference)
     topic = slot.topic
     assert topic is not None  # _staff_hold_or_404 requires one
@@ -280,6 +281,7 @@ def details(request: SignedInHttpRequest, slot_id: int) -> HttpResponse:
             except BookingError as e:
                 error, status = e.message, e.status
             else:
+                _remember_done(request, meeting.reference)
                 url = reverse("staff:phone_booking_done", args=[meeting.reference])
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
         if not error or (request.htmx and status == 400):
@@ -341,14 +343,28 @@ def release(request: SignedInHttpRequest, slot_id: int) -> HttpResponse:
     return redirect(back)
 
 
+DONE_SESSION_KEY = "staff_phone_booked"
+DONE_REMEMBERED = 10
+
+
+def _remember_done(request: SignedInHttpRequest, reference: str) -> None:
+    """Remember the just-booked meeting in this session: the done page shows the customer's
+    manage link, which is as good as the customer's password."""
+    remembered = [r for r in request.session.get(DONE_SESSION_KEY, []) if r != reference]
+    request.session[DONE_SESSION_KEY] = [*remembered, reference][-DONE_REMEMBERED:]
+
+
 @require_safe
 @staff_required
 def done(request: SignedInHttpRequest, reference: str) -> HttpResponse:
-    """The booked meeting, as staff see it right after booking."""
+    """The booked meeting, as staff see it right after booking: only a meeting this staff
+    user has just booked in this session; any other reference answers 404."""
+    if reference not in request.session.get(DONE_SESSION_KEY, []):
+        raise Http404("Not a meeting booked here just now.")
     meeting = (
         Meeting.objects.select_related("time_slot__employee", "topic", "customer")
         .filter(time_slot__employee__location__in=visible_locations(request.user))
-        .filter(reference=reference)
+        .filter(reference=reference, owner=staff_actor(request).holder)
         .first()
     )
     if meeting is None:

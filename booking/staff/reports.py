@@ -24,6 +24,7 @@ from booking.views.rendering import SignedInHttpRequest, query_string, render_pa
 from config_data.models import Location
 
 DEFAULT_WEEKS = 12
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 class ReportForm(forms.Form):
@@ -42,6 +43,22 @@ class ReportForm(forms.Form):
         super().__init__(data)
         # Only the branches this viewer may see can be chosen: another is "not a choice".
         self.fields["location"].queryset = locations.order_by("name")  # type: ignore[attr-defined]
+
+    def _in_years(self, name: str) -> date:
+        # Dates at the ends of the calendar overflow when turned into zoned datetimes.
+        value: date = self.cleaned_data[name]
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise forms.ValidationError(
+                _("Enter a date between the years %(min)s and %(max)s.")
+                % {"min": MIN_YEAR, "max": MAX_YEAR}
+            )
+        return value
+
+    def clean_start(self) -> date:
+        return self._in_years("start")
+
+    def clean_end(self) -> date:
+        return self._in_years("end")
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -212,12 +229,15 @@ def csv_lines(meetings: QuerySet, start: date, end: date) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for meeting in meetings.iterator(chunk_size=2000):
-        zone = meeting.display_zone
+        employee, room = meeting.employee, meeting.room
+        # The branch and zone the report's figures and the meeting page use.
+        branch = reports.branch_of(
+            employee.location if employee else None, room.location if room else None
+        )
+        zone = branch.zone
         local_start = meeting.start.astimezone(zone)
         if not start <= local_start.date() <= end:
             continue  # inside the query's margin, outside the range in its own zone
-        employee, room = meeting.employee, meeting.room
-        branch = (employee or room).location if (employee or room) else None
         yield writer.writerow(
             [
                 safe_cell(v)
@@ -226,7 +246,7 @@ def csv_lines(meetings: QuerySet, start: date, end: date) -> Iterator[str]:
                     local_start.strftime("%H:%M"),
                     meeting.end.astimezone(zone).strftime("%H:%M"),
                     zone.key,
-                    branch.name if branch else "",
+                    branch.name,
                     employee.name if employee else "",
                     room.name if room else "",
                     meeting.topic.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -48,13 +49,19 @@ def test_a_branch_manager_lists_only_their_branch(branches, manager_one, name, p
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "pick"), SCOPED, ids=IDS)
 def test_another_branchs_object_answers_404_to_a_branch_manager(branches, manager_one, name, pick):
-    """Own object: its page opens; branch two's: 404 on change, delete and history."""
+    """Own object: its page opens; branch two's: 404 on change, delete and history, to a
+    GET and to a POST (not a 403, which would tell that it exists), and it stays."""
     assert manager_one.get(change_url(name, pick(branches.one))).status_code == 200
     other = pick(branches.two)
+    model = type(other)
+    delete_url = reverse(f"admin:{name}_delete", args=[other.pk])
     assert manager_one.get(change_url(name, other)).status_code == 404
+    assert manager_one.post(change_url(name, other), {"name": "Taken"}).status_code == 404
     assert manager_one.get(reverse(f"admin:{name}_history", args=[other.pk])).status_code == 404
-    delete = manager_one.get(reverse(f"admin:{name}_delete", args=[other.pk]))
-    assert delete.status_code in (403, 404)
+    assert manager_one.get(delete_url).status_code == 404
+    assert manager_one.post(delete_url, {"post": "yes"}).status_code == 404
+    assert model.objects.filter(pk=other.pk).exists()
+    assert getattr(model.objects.get(pk=other.pk), "name", None) != "Taken"
 
 
 @pytest.mark.django_db
@@ -130,12 +137,88 @@ def test_a_branch_manager_cannot_delete_another_branchs_room(branches, manager_o
 
 
 @pytest.mark.django_db
-def test_a_branch_manager_may_not_link_user_accounts(branches, manager_one):
-    """Which user account an employee is stays an administrator's call: read-only here."""
-    page = manager_one.get(
-        reverse("admin:config_data_employee_change", args=[branches.one.employee.pk])
-    )
+def test_a_branch_manager_may_not_link_user_accounts(branches, manager_one, make_user):
+    """Which user account an employee or a customer is stays an administrator's call:
+    read-only on the change pages, ignored when posted, and no way round it by reverting
+    an employee's history version."""
+    intruder = make_user(None, name="intruder")
+    employee = branches.one.employee
+    page = manager_one.get(reverse("admin:config_data_employee_change", args=[employee.pk]))
     assert "user" not in page.context["adminform"].form.fields
+
+    customer = branches.one.meeting.customer
+    url = reverse("admin:booking_customer_change", args=[customer.pk])
+    form = manager_one.get(url).context["adminform"].form
+    assert not {"user", "external_id", "email"} & set(form.fields)
+    posted = {
+        "name": "Renamed",
+        "phone": "+49 30 1234",
+        "email": "intruder@example.com",
+        "external_id": "theirs",
+        "user": str(intruder.pk),
+    }
+    assert manager_one.post(url, posted).status_code == 302
+    customer.refresh_from_db()
+    assert customer.name == "Renamed"  # what a manager may change, saves
+    assert (customer.user_id, customer.email, customer.external_id) == (
+        None,
+        "customer.one@example.com",
+        "",
+    )
+
+    version = employee.history.first()
+    revert = reverse(
+        "admin:config_data_employee_simple_history", args=[employee.pk, version.history_id]
+    )
+    response = manager_one.post(
+        revert, {"name": employee.name, "location": str(employee.location_id), "user": intruder.pk}
+    )
+    assert response.status_code == 403
+    employee.refresh_from_db()
+    assert employee.user_id != intruder.pk
+
+
+@pytest.mark.django_db
+def test_an_administrator_links_a_customer_to_a_user_account(branches, login, make_user):
+    """The customer's login, reference and address stay editable for an administrator."""
+    user = make_user(None, name="carla")
+    customer = branches.two.meeting.customer
+    url = reverse("admin:booking_customer_change", args=[customer.pk])
+    client = login(roles.ADMINISTRATOR)
+    assert {"user", "external_id", "email"} <= set(client.get(url).context["adminform"].form.fields)
+    posted = {"name": customer.name, "phone": "", "email": "carla@example.com", "user": user.pk}
+    assert client.post(url, {**posted, "external_id": "C-7"}).status_code == 302
+    customer.refresh_from_db()
+    assert (customer.user_id, customer.external_id) == (user.pk, "C-7")
+
+
+@pytest.mark.django_db
+def test_administrator_fields_are_kept_from_the_stored_row_on_a_managers_save(
+    branches, make_user, rf
+):
+    """Whatever reaches save_model (a form, a posted version), a branch manager's save
+    keeps the employee's user account as stored; an administrator's changes it."""
+    from django.contrib import admin
+
+    from config_data.models import Employee
+
+    employee_admin = admin.site.get_model_admin(Employee)
+    manager = make_user(roles.BRANCH_MANAGER, branches.one.location)
+    administrator = make_user(roles.ADMINISTRATOR, name="root")
+    intruder = make_user(None, name="intruder")
+    request = rf.post("/")
+    request.user = manager
+    employee = Employee.objects.get(pk=branches.one.employee.pk)
+    employee.user = intruder
+    employee.title = "Senior adviser"
+    employee_admin.save_model(request, employee, None, True)
+    employee.refresh_from_db()
+    assert (employee.user_id, employee.title) == (None, "Senior adviser")
+    request.user = administrator
+    employee.user = intruder
+    employee_admin.save_model(request, employee, None, True)
+    employee.refresh_from_db()
+    assert employee.user_id == intruder.pk
 
 
 @pytest.mark.django_db
@@ -150,6 +233,66 @@ def test_a_branch_manager_only_views_topics_and_categories(branches, manager_one
         assert response.status_code == 403
         obj.refresh_from_db()
         assert obj.name == "Advice"
+
+
+@pytest.mark.django_db
+def test_a_branch_manager_cannot_change_a_topic_by_reverting_its_history(branches, manager_one):
+    """The history version page is view-only for them: no Revert button, and a posted
+    version (a complete, valid topic form) answers 403 and changes nothing."""
+    from django.contrib import admin
+
+    topic = branches.topic
+    version = topic.history.first()
+    url = reverse("admin:config_data_meetingtopic_simple_history", args=[topic.pk, version.id])
+    page = manager_one.get(url)
+    assert page.status_code == 200
+    assert page.context["revert_disabled"] is True
+    form_class = admin.site.get_model_admin(type(topic)).get_form(page.wsgi_request, topic)
+    data = {
+        key: value for key, value in form_class(instance=topic).initial.items() if value is not None
+    }
+    data.update(
+        name="Hacked",
+        customer_bookable="on",
+        employees=[str(e.pk) for e in topic.employees.all()],
+        customer_categories=[],
+        reminder_offsets=json.dumps(topic.reminder_offsets),
+    )
+    response = manager_one.post(url, data)
+    assert response.status_code == 403
+    topic.refresh_from_db()
+    assert topic.name == "Advice"
+
+
+@pytest.mark.django_db
+def test_a_branch_manager_cannot_revert_their_own_room_but_an_administrator_can(
+    branches, manager_one, login
+):
+    """Reverting is an administrator's: a manager's POST answers 403 even for their own
+    room (another branch's answers 404); an administrator's restores the old name."""
+    room = branches.one.room
+    old = room.history.first()
+    room.name = "Changed"
+    room.save()
+    form = {
+        "name": old.name,
+        "location": str(room.location_id),
+        "capacity": str(old.capacity),
+        "active": "on",
+        "timezone": "",
+    }
+    url = reverse("admin:config_data_room_simple_history", args=[room.pk, old.history_id])
+    assert manager_one.post(url, form).status_code == 403
+    other = branches.two.room
+    other_url = reverse(
+        "admin:config_data_room_simple_history", args=[other.pk, other.history.first().history_id]
+    )
+    assert manager_one.post(other_url, form).status_code == 404
+    room.refresh_from_db()
+    assert room.name == "Changed"
+    assert login(roles.ADMINISTRATOR).post(url, form).status_code == 302
+    room.refresh_from_db()
+    assert room.name == old.name
 
 
 OAUTH_PAGES = [

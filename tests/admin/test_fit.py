@@ -1,5 +1,6 @@
 """Admin fit and finish: zones from a list, times in the object's zone, no server-time
-notes, no internal wording, a meetings list that fits 1280 px."""
+notes, no internal wording. (That the meetings list fits 1280 px is measured in a real
+browser: tests/browser/test_admin_fit.py.)"""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from django import forms
 from django.apps import apps
-from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from booking.models import Meeting
 from config_data.models import Absence, OpeningHours, WeeklyInterval, WorkingHours
 from tests import factories
 
@@ -113,14 +112,6 @@ def test_no_internal_wording_in_labels_or_help_texts():
         or "seed" in str(getattr(field, "verbose_name", "")).lower()
     ]
     assert found == []
-
-
-def test_the_meetings_list_fits_1280_pixels():
-    """At most six columns (besides the checkbox), none of them a long date column."""
-    columns = admin.site.get_model_admin(Meeting).list_display
-    assert len(columns) <= 6
-    assert "email_failed_at" not in columns
-    assert "room" not in columns
 
 
 @pytest.mark.django_db

@@ -71,3 +71,19 @@ def test_a_history_version_of_another_branch_answers_404(branches, manager_one):
         "admin:config_data_room_simple_history", args=[own.pk, own.history.first().history_id]
     )
     assert manager_one.get(own_url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_history_version_page_takes_only_get_and_post(branches, login):
+    """Our history version view (it refuses reverts to non-administrators) names its
+    methods: PUT and DELETE answer 405 with an Allow header, GET opens the page."""
+    room = branches.one.room
+    url = reverse(
+        "admin:config_data_room_simple_history", args=[room.pk, room.history.first().history_id]
+    )
+    client = login(roles.ADMINISTRATOR)
+    assert client.get(url).status_code == 200
+    for method in (client.put, client.delete):
+        response = method(url)
+        assert response.status_code == 405
+        assert "POST" in response["Allow"]

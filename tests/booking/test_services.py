@@ -596,6 +596,23 @@ class TestCancelAndReschedule:
         meeting.refresh_from_db()
         assert meeting.status == MeetingStatus.CONFIRMED
 
+    def test_staff_cannot_cancel_a_meeting_that_has_begun(self, world):
+        """From its start on, an employee or staff user may not cancel the meeting (its
+        outcome is recorded instead); a minute before, they may."""
+        meeting = book_meeting(world)
+        for actor in (Actor.employee(world.bob), Actor.for_staff_user(1)):
+            with pytest.raises(InvalidState) as error:
+                services.meeting_cancel(actor=actor, meeting_id=meeting.pk, now=TEN)
+            assert error.value.code == "meeting_begun_no_cancel"
+        meeting.refresh_from_db()
+        assert meeting.status == MeetingStatus.CONFIRMED
+        cancelled = services.meeting_cancel(
+            actor=Actor.employee(world.bob),
+            meeting_id=meeting.pk,
+            now=TEN - timedelta(minutes=1),
+        )
+        assert cancelled.status == MeetingStatus.CANCELLED
+
     def test_reschedule_books_the_new_time_then_frees_the_old(self, world):
         """Rescheduling books the new slot, cancels the old one and frees its time."""
         meeting = book_meeting(world)

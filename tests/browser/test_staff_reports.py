@@ -76,7 +76,8 @@ def test_the_reports_page_passes_axe_and_the_form_swaps(new_page, live_server, b
 
 
 def test_the_feed_page_passes_axe(new_page, live_server, bookable, axe_check):
-    """An adviser makes a feed: the page shows the webcal address and passes axe."""
+    """An adviser makes a feed: the page shows the webcal address once and passes axe;
+    after a reload the address is gone (only its hash is stored) and the page passes too."""
     page = signed_in_page(new_page, live_server, bookable.employee, role=ADVISER)
     page.goto("/staff/feed/")
     axe_check(page, label="feed: none yet")
@@ -86,4 +87,8 @@ def test_the_feed_page_passes_axe(new_page, live_server, bookable, axe_check):
     assert page.get_by_label("Subscription address (webcal)").input_value().startswith("webcal://")
     assert page.get_by_label("Hide customer details").is_checked()
     axe_check(page, label="feed: made")
+    page.reload()
+    page.get_by_text("The address was shown once").wait_for()
+    assert page.get_by_label("Subscription address (webcal)").count() == 0
+    axe_check(page, label="feed: address shown before")
     assert not page.csp_messages, page.csp_messages

@@ -148,8 +148,11 @@ def test_a_topic_without_any_meeting_type_is_refused(staff_client, world):
     assert "Choose at least one meeting type." in response.content.decode()
 
 
-def test_staff_cancel_a_meeting_through_the_service_and_the_time_is_freed(staff_client, world):
-    """The admin action cancels, frees the slot and raises the invite sequence."""
+def test_staff_cancel_a_meeting_through_the_service_and_the_time_is_freed(
+    staff_client, world, frozen_clock
+):
+    """The admin action cancels, frees the slot and raises the invite sequence (before the
+    meeting begins: staff cannot cancel a begun one)."""
     now = datetime(2026, 6, 1, 6, tzinfo=UTC)
     start = datetime(2026, 6, 2, 8, tzinfo=UTC)
     slot, _ = services.time_slot_reserve(

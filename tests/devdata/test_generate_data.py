@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from booking.devdata.data_generator.spec import danish_holidays, easter, fitting_starts, set_bits
 from booking.models import OCCUPYING_STATUSES, Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
 from config_data.models import Absence, ClosedDay, Employee, MeetingTopic, Room, WorkingHours
-from booking.devdata.data_generator.spec import danish_holidays, easter, fitting_starts, set_bits
 
 START = date(2026, 3, 23)  # a Monday, with Easter and the DST change inside the window
 

@@ -335,3 +335,66 @@ def test_an_administrator_sees_every_branch(world, erik, django_user_model):
     assert meeting.employee == erik_colleague
     event = meeting.events.latest("pk")
     assert (event.kind, event.actor_kind, event.actor_id) == ("moved", "staff", str(admin.pk))
+
+
+def test_a_time_in_the_spring_forward_gap_names_the_field(manager, world):
+    """02:30 on 29 March 2026 does not exist in Copenhagen (02:00 jumps to 03:00): an error
+    on the start field, no absence and no crash (it used to come out after its own end)."""
+    response = manager.post(
+        reverse("staff:absences"),
+        absence_data(world.alice, start="2026-03-29T02:30", end="2026-03-29T03:10"),
+    )
+    assert response.status_code == 400
+    assert "does not exist" in response.context["form"].errors["start"][0]
+    assert "end" not in response.context["form"].errors
+    assert not Absence.objects.exists()
+
+
+def test_typing_a_time_in_the_gap_shows_the_error_not_a_crash(manager, world):
+    """The live preview (GET) of a period in the gap shows the field error too."""
+    response = manager.get(
+        reverse("staff:absences"),
+        absence_data(world.alice, start="2026-03-29T01:30", end="2026-03-29T02:10"),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["end"]
+    assert response.context["collisions"] is None
+
+
+def test_an_autumn_time_that_repeats_is_read_as_its_first_occurrence(manager, world):
+    """02:30 on 25 October 2026 happens twice in Copenhagen: we take the first (fold=0,
+    still CEST, 00:30 UTC); periods are compared in UTC."""
+    manager.post(
+        reverse("staff:absences"),
+        absence_data(world.alice, start="2026-10-25T02:30", end="2026-10-25T02:45"),
+    )
+    absence = Absence.objects.get()
+    assert absence.start == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert absence.end == datetime(2026, 10, 25, 0, 45, tzinfo=UTC)
+
+
+def test_the_models_own_validation_error_goes_on_the_form(manager, world, monkeypatch):
+    """A ValidationError from saving the absence is shown on its field, not a 500."""
+    from django.core.exceptions import ValidationError
+
+    def refuse(**kwargs):
+        raise ValidationError({"end": "End must be after start."})
+
+    monkeypatch.setattr("booking.staff.absences.absence_create", refuse)
+    response = manager.post(reverse("staff:absences"), absence_data(world.alice))
+    assert response.status_code == 400
+    assert response.context["form"].errors["end"] == ["End must be after start."]
+
+
+def test_an_absence_over_a_begun_meeting_does_not_offer_it(manager, world, frozen_clock):
+    """A meeting that has begun but not ended is not listed for moving or cancelling (only
+    its outcome can be recorded); the later one is."""
+    begun = alice_meeting(world, start=datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
+    later = alice_meeting(world, start=datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    frozen_clock.move_to(datetime(2026, 6, 1, 8, 15, tzinfo=UTC))
+    assert begun.time_slot.end > datetime(2026, 6, 1, 8, 15, tzinfo=UTC)
+    response = manager.get(
+        reverse("staff:absences"),
+        absence_data(world.alice, start="2026-06-01T09:00", end="2026-06-01T18:00"),
+    )
+    assert response.context["collisions"] == [later]

@@ -3,6 +3,8 @@ parsed by icalendar and by vobject (an independent parser)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 
 import icalendar
@@ -114,19 +116,38 @@ def test_making_a_feed_shows_both_addresses(alice_client, world, settings):
     assert response.status_code == 302
     feed = CalendarFeed.objects.get(employee=world.alice)
     assert feed.hide_customer_details is True
-    assert len(feed.token) >= 40
     page = alice_client.get(reverse("staff:feed")).content.decode()
-    assert f"webcal://book.example.com/staff/feed/{feed.token}.ics" in page
-    assert f"https://book.example.com/staff/feed/{feed.token}.ics" in page
+    token = re.search(r"webcal://book\.example\.com/staff/feed/([\w-]+)\.ics", page).group(1)
+    assert len(token) >= 40
+    assert f"https://book.example.com/staff/feed/{token}.ics" in page
+    assert feed.token_hash == hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_the_address_is_shown_once_and_only_its_hash_is_stored(alice_client, client, world):
+    """The database holds the token's SHA-256, not the token; the page shows the address
+    right after it was made, and on the next visit says it cannot show it again."""
+    alice_client.post(reverse("staff:feed_create"))
+    first = alice_client.get(reverse("staff:feed")).content.decode()
+    token = re.search(r"/staff/feed/([\w-]+)\.ics", first).group(1)
+    feed = CalendarFeed.objects.get()
+    assert token not in str(CalendarFeed.objects.values_list().get())
+    assert feed.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    again = alice_client.get(reverse("staff:feed")).content.decode()
+    assert token not in again
+    assert "webcal://" not in again
+    assert "The address was shown once" in again
+    assert client.get(reverse("staff:feed_ics", kwargs={"token": token})).status_code == 200
+    hashed_url = reverse("staff:feed_ics", kwargs={"token": feed.token_hash})
+    assert client.get(hashed_url).status_code == 404
 
 
 def test_making_it_twice_keeps_the_address(alice_client, world):
     """A second create (a double click) keeps the token and applies the new option."""
     alice_client.post(reverse("staff:feed_create"))
-    token = CalendarFeed.objects.get().token
+    token_hash = CalendarFeed.objects.get().token_hash
     alice_client.post(reverse("staff:feed_create"), {"hide_customer_details": "on"})
     feed = CalendarFeed.objects.get()
-    assert feed.token == token
+    assert feed.token_hash == token_hash
     assert feed.hide_customer_details is True
 
 
@@ -166,8 +187,11 @@ def test_rotating_gives_a_new_address_and_the_old_one_is_gone(alice_client, clie
     alice_client.post(reverse("staff:feed_rotate"))
     feed.refresh_from_db()
     assert feed.rotated_at is not None
+    page = alice_client.get(reverse("staff:feed")).content.decode()
+    new_token = re.search(r"/staff/feed/([\w-]+)\.ics", page).group(1)
+    assert new_token != feed.token
     assert client.get(old_url).status_code == 404
-    assert client.get(feed_url(feed)).status_code == 200
+    assert client.get(reverse("staff:feed_ics", kwargs={"token": new_token})).status_code == 200
 
 
 def test_a_revoked_feed_answers_404(alice_client, client, world):
@@ -186,7 +210,7 @@ def test_an_employee_only_ever_changes_their_own_feed(alice_client, client, worl
     alice_client.post(reverse("staff:feed_rotate"))
     alice_client.post(reverse("staff:feed_revoke"))
     bobs_now = CalendarFeed.objects.get(employee=world.bob)
-    assert bobs_now.token == bobs.token
+    assert bobs_now.token_hash == bobs.token_hash
     assert client.get(feed_url(bobs)).status_code == 200
 
 
@@ -279,10 +303,12 @@ def test_a_moved_meeting_keeps_its_uid_and_raises_its_sequence(client, world, me
     """Rescheduling updates the same event in subscribed calendars, not a second one."""
     feed = make_feed(world.alice, hide=False)
     ahead = meetings["ahead"]
+    cal, _ = parse(client.get(feed_url(feed)).content)
+    before = next(e for e in cal.events if str(e["UID"]) == ahead.ical_uid)["SEQUENCE"]
     factories.reschedule(ahead, start=TUESDAY_TEN + 2 * DAY)
     cal, _ = parse(client.get(feed_url(feed)).content)
     event = next(e for e in cal.events if str(e["UID"]) == ahead.ical_uid)
-    assert event["SEQUENCE"] >= 1
+    assert event["SEQUENCE"] == before + 1
     assert event.decoded("DTSTART") == TUESDAY_TEN + 2 * DAY
 
 

@@ -272,7 +272,7 @@ def cancel_url(meeting: Meeting) -> str:
 
 
 def test_staff_cancel_with_a_message_past_the_customers_cut_off(
-    world, bob_client, meeting, django_capture_on_commit_callbacks
+    world, bob_client, meeting, django_capture_on_commit_callbacks, run_tasks
 ):
     """Inside the customer's 24-hour cut-off staff may still cancel: the meeting is
     cancelled by Bob with the message, and the cancellation emails are scheduled."""
@@ -287,6 +287,7 @@ def test_staff_cancel_with_a_message_past_the_customers_cut_off(
     assert meeting.cancel_reason == "Alice is ill, sorry."
     event = BookingEvent.objects.get(meeting=meeting, kind=BookingEventKind.CANCELLED)
     assert (event.actor_kind, event.actor_id) == ("employee", str(world.bob.pk))
+    run_tasks()  # the event is dispatched in a worker (booking.effects.dispatch_event)
     assert SideEffectRun.objects.filter(name="email.meeting_cancelled").count() == 2
 
 
@@ -328,3 +329,28 @@ def test_cancelling_twice_says_so(bob_client, meeting):
         response = bob_client.post(cancel_url(meeting), {"reason": ""}, follow=True)
     assert "already cancelled" in response.content.decode()
     assert BookingEvent.objects.filter(meeting=meeting, kind="cancelled").count() == 1
+
+
+def test_no_shows_at_another_branch_are_only_counted(world, bob_client, meeting):
+    """A no-show of the same customer at another branch counts, but its date, topic and link
+    stay hidden from this branch's staff; an administrator sees it listed."""
+    aarhus = factories.location(name="Aarhus")
+    erik = factories.employee(location=aarhus, name="Erik")
+    secret = factories.topic(name="Secret topic", employees=[erik])
+    old_start = START - timedelta(days=7)
+    elsewhere = factories.meeting(
+        topic=secret, employee=erik, start=old_start, now=old_start - timedelta(days=1)
+    )
+    Meeting.objects.filter(pk=elsewhere.pk).update(
+        customer=meeting.customer, outcome=MeetingOutcome.NO_SHOW, outcome_at=old_start
+    )
+    response = bob_client.get(url(meeting))
+    html = response.content.decode()
+    assert response.context["no_show_count"] == 1
+    assert response.context["no_shows"] == []
+    assert "Earlier no-shows of this customer: 1." in html
+    assert "1 of them at another branch (not listed)." in html
+    assert "Secret topic" not in html
+    assert reverse("staff:meeting", args=[elsewhere.pk]) not in html
+    admin = signed_in(staff_user(None, role=ADMINISTRATOR, name="boss"))
+    assert admin.get(url(meeting)).context["no_shows"] == [elsewhere]

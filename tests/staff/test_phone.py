@@ -78,9 +78,10 @@ def details_data(**extra) -> dict:
 
 def test_signing_in_is_required(client, world):
     """An anonymous visitor is sent to sign in."""
-    response = client.get(reverse("staff:phone_booking"))
+    url = reverse("staff:phone_booking")
+    response = client.get(url)
     assert response.status_code == 302
-    assert "/login" in response["Location"] or "login" in response["Location"]
+    assert response["Location"] == f"/accounts/login/?next={url}"
 
 
 def test_customers_get_404(client, world):
@@ -278,3 +279,24 @@ def test_an_administrator_books_as_the_staff_user(world, django_user_model):
     client.post(slot_url, details_data())
     meeting = Meeting.objects.get()
     assert (meeting.owner, meeting.booked_by) == (f"staff:{admin.pk}", BookedBy.EMPLOYEE)
+
+
+def test_done_page_of_a_meeting_not_just_booked_here_is_404(alice_client, world):
+    """The done page shows the customer's manage link: a meeting of the same branch that this
+    staff member did not just book (a website booking) answers 404, without the link."""
+    meeting = factories.meeting(topic=world.topic, employee=world.alice, start=TUESDAY_TEN)
+    response = alice_client.get(reverse("staff:phone_booking_done", args=[meeting.reference]))
+    assert response.status_code == 404
+    assert reverse("booking:manage", args=[meeting.reference]) not in response.text
+
+
+def test_done_page_of_a_colleagues_booking_is_404(world):
+    """Bob, of the same branch, cannot open the done page of Alice's phone booking by its
+    reference; Alice can, again, in her session."""
+    alice, bob = Client(), Client()
+    alice.force_login(staff_user(world.alice))
+    bob.force_login(staff_user(world.bob))
+    done = alice.post(hold(alice, world)["Location"], details_data())
+    assert alice.get(done["Location"]).status_code == 200
+    assert alice.get(done["Location"]).status_code == 200
+    assert bob.get(done["Location"]).status_code == 404

@@ -156,6 +156,8 @@ def test_the_default_range_is_the_last_twelve_weeks(world):
         ({"start": "2026-06-01", "end": "2026-13-01"}, "end"),
         ({"start": "2026-06-07", "end": "2026-06-01"}, "end"),
         ({"start": "2024-01-01", "end": "2026-06-01"}, "end"),
+        ({"start": "0001-01-01", "end": "0001-01-07"}, "start"),
+        ({"start": "9999-12-25", "end": "9999-12-31"}, "end"),
     ],
 )
 def test_bad_dates_give_a_field_error(world, params, field):
@@ -363,3 +365,47 @@ def test_the_csv_query_count_does_not_grow_with_meetings(world, copenhagen):
     for n in range(3):
         factories.meeting(topic=world.topic, employee=world.bob, start=TUESDAY_TEN + DAY + n * HOUR)
     assert csv_queries(admin) == before
+
+
+def test_a_meeting_in_another_branchs_room_follows_the_calendars_rule(world, aarhus):
+    """Alice (Copenhagen) meets in Aarhus's room: Aarhus's calendar shows it, so Aarhus's
+    report and CSV count it too, under Aarhus and in Aarhus's zone (as the meeting page
+    says); Copenhagen's still list it (its adviser), under the same branch and zone."""
+    Employee.objects.filter(pk=aarhus["otto"].pk).update(active=False)
+    aarhus["location"].timezone = "Europe/London"
+    aarhus["location"].save(update_fields=["timezone"])
+    visiting = factories.meeting(
+        topic=world.topic,
+        employee=world.alice,
+        room=world.small_room,
+        meeting_type="physical",
+        start=TUESDAY_TEN,
+        customer_name="Visiting Customer",
+    )
+    visiting.time_slot.__class__.objects.filter(pk=visiting.time_slot_id).update(
+        room=aarhus["room"]
+    )
+    aarhus_manager = account("aarhus-boss", BRANCH_MANAGER, aarhus["otto"])
+    copenhagen_manager = account("cph-boss", BRANCH_MANAGER, world.bob)
+    for manager in (aarhus_manager, copenhagen_manager):
+        rows = [
+            r
+            for r in csv_rows(manager.get(reverse("staff:reports_csv"), WEEK_OF_JUNE_1))
+            if r["customer"] == "Visiting Customer"
+        ]
+        assert len(rows) == 1
+        assert (rows[0]["branch"], rows[0]["time_zone"], rows[0]["start"]) == (
+            "Aarhus",
+            "Europe/London",
+            "09:00",
+        )
+    from config_data.models import Location
+
+    report = reports.load_report(
+        Location.objects.filter(pk=aarhus["location"].pk), date(2026, 6, 1), date(2026, 6, 7)
+    )
+    assert sum(1 for row in report.rows if row.employee_id == world.alice.pk) == 1
+    calendar = aarhus_manager.get(
+        reverse("staff:calendar"), {"location": aarhus["location"].pk, "date": "2026-06-02"}
+    )
+    assert "Visiting Customer" in calendar.text or visiting.reference in calendar.text

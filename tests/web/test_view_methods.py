@@ -62,6 +62,8 @@ def visitor(bank, django_user_model) -> tuple[Client, dict[str, object]]:
         "reference": meeting.reference,
         "token": "not-a-real-offer-token",
         "meeting_id": meeting.pk,
+        "absence_id": 1,  # staff pages: a 404 for this visitor still names its methods
+        "object_id": 1,
     }
     return client, values
 
@@ -82,6 +84,10 @@ def test_every_view_of_ours_refuses_methods_it_does_not_name(visitor):
     } <= checked, sorted(checked)
     unrestricted = []
     for route in routes:
+        if route.route.startswith("admin/") and "admin_login" not in route.view:
+            # Our ModelAdmin views sit behind the admin site's own sign-in (a redirect for
+            # this visitor); tests/admin/test_history.py checks their methods as staff.
+            continue
         url = route.url(values)
         for method in UNEXPECTED_METHODS:
             response = getattr(client, method)(url)

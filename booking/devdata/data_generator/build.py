@@ -14,6 +14,26 @@ from datetime import date, time, timedelta
 
 from django.core.management.base import CommandError
 
+from booking.devdata.data_generator.spec import (
+    CATEGORIES,
+    FEATURES,
+    FIRST_NAMES,
+    HOLDER,
+    LAST_NAMES,
+    LOCATIONS,
+    OPENING,
+    PATTERNS,
+    TOPICS,
+    UNIT,
+    ZONE,
+    TopicSpec,
+    at,
+    danish_holidays,
+    fitting_starts,
+    mask,
+    set_bits,
+    span_mask,
+)
 from booking.models import (
     BookedBy,
     Customer,
@@ -36,26 +56,6 @@ from config_data.models import (
     Room,
     RoomFeature,
     WorkingHours,
-)
-from booking.devdata.data_generator.spec import (
-    CATEGORIES,
-    FEATURES,
-    FIRST_NAMES,
-    HOLDER,
-    LAST_NAMES,
-    LOCATIONS,
-    OPENING,
-    PATTERNS,
-    TOPICS,
-    UNIT,
-    ZONE,
-    TopicSpec,
-    at,
-    danish_holidays,
-    fitting_starts,
-    mask,
-    set_bits,
-    span_mask,
 )
 
 BATCH = 2_000  # rows per INSERT

@@ -19,10 +19,10 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from booking.models import TimeSlot
-from config_data.models import Absence, Location
 from booking.devdata.data_generator.build import Generator, flush
 from booking.devdata.data_generator.spec import SIZES
+from booking.models import TimeSlot
+from config_data.models import Absence, Location
 
 
 class Command(BaseCommand):
