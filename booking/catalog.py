@@ -10,6 +10,7 @@ any change, whichever way it was written. Time slots (who is busy) are never cac
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import defaultdict
 from contextvars import ContextVar
@@ -132,7 +133,18 @@ def _current() -> Catalog:
     if token:  # no token (a flushed test database): nothing to compare with, keep nothing
         with _lock:
             _snapshot = loaded
+        _settle()
     return loaded
+
+
+def _settle() -> None:
+    """Take the kept snapshot (and what else lives long) out of the garbage collector's
+    view: otherwise each of its full passes walks thousands of kept objects, and a 14-day
+    search paid up to 80 ms for it every few requests (docs/performance.md, p95). Garbage
+    is collected first, so that nothing collectable is frozen; snapshots hold no cycles,
+    so a replaced one is still freed by reference counting."""
+    gc.collect()
+    gc.freeze()
 
 
 @receiver(request_started, dispatch_uid="bookme_catalog_request_started")
