@@ -5,32 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
 from booking.models import Meeting, MeetingStatus
-from booking.roles import ADVISER, BRANCH_MANAGER
+from booking.roles import BRANCH_MANAGER
 from config_data.models import Absence, Employee
 from tests import factories
+from tests.staff.conftest import staff_user
 
 # Tuesday 2 June 2026, 10:00 Copenhagen (CEST) = 08:00 UTC; the clock is Monday 08:00.
 TUESDAY_TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture(autouse=True)
-def _clock(frozen_clock):
-    """Monday 1 June 2026, 08:00 in Copenhagen."""
-
-
-def staff_user(employee: Employee, *, role: str = ADVISER) -> User:
-    """A signed-in-able account for the employee, in a staff role."""
-    user = User.objects.create_user(username=f"user-{employee.pk}", password="x")
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    employee.user = user
-    employee.save(update_fields=["user"])
-    return user
 
 
 @pytest.fixture

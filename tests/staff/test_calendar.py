@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,35 +21,15 @@ from booking.models import (
     TimeSlot,
     TimeSlotStatus,
 )
-from booking.roles import ADMINISTRATOR, ADVISER
+from booking.roles import ADMINISTRATOR
 from config_data.models import Absence, Employee, MeetingTopic, Room
 from tests import factories
+from tests.staff.conftest import signed_in, staff_user
 
 CPH = ZoneInfo("Europe/Copenhagen")
 # Tuesday 2 June 2026; the clock is Monday 1 June 08:00 in Copenhagen.
 TUESDAY = date(2026, 6, 2)
 TUESDAY_TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)  # 10:00 CEST
-
-
-@pytest.fixture(autouse=True)
-def _clock(frozen_clock):
-    """Monday 1 June 2026, 08:00 in Copenhagen."""
-
-
-def staff_user(employee: Employee | None, *, role: str = ADVISER, name: str = "") -> User:
-    """An account in a staff role, linked to the employee when one is given."""
-    user = User.objects.create_user(username=name or f"user-{employee.pk if employee else 'x'}")
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    if employee is not None:
-        employee.user = user
-        employee.save(update_fields=["user"])
-    return user
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

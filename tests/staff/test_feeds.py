@@ -21,24 +21,11 @@ from booking.feeds import CalendarFeed, calendar_feed_create
 from booking.roles import ADVISER
 from config_data.models import Employee
 from tests import factories
+from tests.staff.conftest import staff_user
 
 # Tuesday 2 June 2026, 10:00 Copenhagen (CEST) = 08:00 UTC; the clock is Monday 08:00.
 TUESDAY_TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def _clock(frozen_clock):
-    """Monday 1 June 2026, 08:00 in Copenhagen."""
-
-
-def staff_user(employee: Employee, *, role: str = ADVISER) -> User:
-    """A signed-in-able account for the employee, in a staff role."""
-    user = User.objects.create_user(username=f"user-{employee.pk}", password="x")
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    employee.user = user
-    employee.save(update_fields=["user"])
-    return user
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -21,32 +21,13 @@ from booking.models import (
     SideEffectRun,
 )
 from booking.roles import ADMINISTRATOR, ADVISER, BRANCH_MANAGER
-from config_data.models import Employee
 from tests import factories
 from tests.conftest import NOW
+from tests.staff.conftest import signed_in, staff_user
 
 # Tuesday 2 June 2026, 10:00 in Copenhagen; the clock starts Monday 08:00.
 START = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 AFTER_START = START + timedelta(minutes=20)
-
-
-def staff_user(employee: Employee | None, *, role: str = ADVISER, name: str = "") -> User:
-    """An account in a staff role, linked to the employee when one is given."""
-    user = User.objects.create_user(
-        username=name or f"user-{employee.pk if employee else 'x'}",
-        first_name=name.capitalize(),
-    )
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    if employee is not None:
-        employee.user = user
-        employee.save(update_fields=["user"])
-    return user
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -30,11 +30,6 @@ HOUR = timedelta(hours=1)
 WEEK_OF_JUNE_1 = {"start": "2026-06-01", "end": "2026-06-07"}
 
 
-@pytest.fixture(autouse=True)
-def _clock(frozen_clock):
-    """Monday 1 June 2026, 08:00 in Copenhagen."""
-
-
 def account(name: str, role: str, employee: Employee | None = None) -> Client:
     user = User.objects.create_user(username=name, password="x")
     user.groups.add(Group.objects.get_or_create(name=role)[0])
