@@ -36,9 +36,10 @@ from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from booking import tasks
+from booking.actors import CUSTOMER_KINDS
 from booking.calendar_links import meeting_calendar_links
 from booking.ical import manage_url, meeting_calendar, meeting_location
-from booking.models import Meeting, MeetingStatus
+from booking.models import BookingEventKind, Meeting, MeetingStatus
 from config_data.models import MeetingType
 
 logger = logging.getLogger(__name__)
@@ -280,7 +281,19 @@ def meeting_context(
         else meeting_calendar_links(meeting, with_manage_link=recipient == CUSTOMER),
         "answers": list(meeting.answers.all()),
         "cancelled": cancelled,
+        # The real last moment to move or cancel online (the services check the same one).
+        "change_deadline": meeting.change_deadline.astimezone(zone),
+        "can_change": meeting.can_change(timezone.now()),
+        # Only staff's reason is a message to the customer; a customer's own is for staff.
+        "staff_message": meeting.cancel_reason
+        if cancelled and not _cancelled_by_customer(meeting)
+        else "",
     }
+
+
+def _cancelled_by_customer(meeting: Meeting) -> bool:
+    event = meeting.events.filter(kind=BookingEventKind.CANCELLED).order_by("-pk").first()
+    return event is not None and event.actor_kind in CUSTOMER_KINDS
 
 
 def invite(meeting: Meeting) -> MIMEText:

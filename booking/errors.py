@@ -96,6 +96,10 @@ MESSAGES: dict[str, Promise] = {
         "before it starts. Please contact us if you need to change it."
     ),
     "meeting_cannot_move": _("This meeting can no longer be moved."),
+    "customer_overlap": _(
+        "There is already a confirmed meeting for this email address at an overlapping "
+        "time. Please choose another time."
+    ),
     # Outcomes staff record (booking.services.outcomes)
     "outcome_unknown": _("Choose whether the meeting was completed or a no-show."),
     "outcome_meeting_cancelled": _("A cancelled meeting has no outcome."),

@@ -159,6 +159,22 @@ class HoldForm(forms.Form):
         return start.astimezone(UTC)
 
 
+# The model bounds the reason; the form says so before the database would.
+CANCEL_REASON_MAX_LENGTH = 1000
+
+
+class CancelForm(forms.Form):
+    """The customer's optional reason for cancelling: shown to staff, never required."""
+
+    reason = forms.CharField(
+        label=_("Reason for cancelling (optional)"),
+        required=False,
+        max_length=CANCEL_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only our staff see this."),
+    )
+
+
 def answer_field_name(question: InformationQuestion) -> str:
     return f"answer_{question.pk}"
 

@@ -517,7 +517,12 @@ class Meeting(models.Model):
         """The moment customers can no longer cancel or move the meeting themselves:
         the topic's cut-off before the start. The services refuse from this moment on,
         and the pages show it; nothing else computes it."""
-        return self.start - timedelta(hours=self.topic.change_cutoff)
+        return self.start - self.change_cutoff
+
+    @property
+    def change_cutoff(self) -> timedelta:
+        """How long before its start a meeting can no longer be changed online."""
+        return timedelta(hours=self.topic.change_cutoff)
 
     def changes_closed(self, now: datetime) -> bool:
         """Past the change deadline (the cut-off check the services make)."""

@@ -6,13 +6,14 @@ import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from booking import catalog
 from booking.actors import Actor, ActorKind
 from booking.errors import (
     BookingError,
+    Conflict,
     HoldExpired,
     InvalidRequest,
     InvalidState,
@@ -183,6 +184,32 @@ def _check_meetings_without_email_cap(actor: Actor, customer: Customer, now: dat
             count=cap,
             retry_after=max(math.ceil((first - now).total_seconds()), 1),
         )
+
+
+def check_customer_free(
+    customer: Customer, *, start: datetime, end: datetime, moving: int | None = None
+) -> None:
+    """One customer (one email, in any case) cannot have two confirmed meetings that overlap:
+    two tabs confirming different employees' times ("any employee") would otherwise both win.
+
+    Check and insert must not interleave. The customer's row lock serialises bookings of one
+    record (an account, an API reference); two tabs of a visitor without an account create
+    two records with one email, so on PostgreSQL a transaction-scoped advisory lock on the
+    email makes those take turns too. SQLite's IMMEDIATE transactions already serialise.
+    """
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    email = customer.email.strip().lower()
+    if email and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"customer:{email}"])
+    same_person = Meeting.objects.filter(customer__email__iexact=email) if email else None
+    if same_person is None:
+        same_person = Meeting.objects.filter(customer=customer)
+    overlapping = same_person.confirmed().during(start, end)
+    if moving is not None:
+        overlapping = overlapping.exclude(pk=moving)
+    if overlapping.exists():
+        raise Conflict("customer_overlap", field="start")
 
 
 def _checked_answers(topic: MeetingTopic, answers: Mapping[int, str] | None) -> tuple[list, dict]:

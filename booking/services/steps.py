@@ -21,7 +21,12 @@ from booking.errors import (
 )
 from booking.models import BookedBy, Meeting, TimeSlot, TimeSlotStatus
 from booking.services.customers import CustomerDetails, customer_upsert
-from booking.services.meetings import change_refusal, meeting_create, meeting_reschedule
+from booking.services.meetings import (
+    change_refusal,
+    check_customer_free,
+    meeting_create,
+    meeting_reschedule,
+)
 from booking.services.time_slots import (
     SlotRequest,
     time_slot_book,
@@ -63,6 +68,8 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
         person = customer_upsert(
             name=customer.name, email=customer.email, phone=customer.phone, user_id=customer.user_id
         )
+        # Two tabs with "any employee" must not both confirm one person at one time.
+        check_customer_free(person, start=slot.start, end=slot.end)
         return meeting_create(
             actor=by,
             time_slot_id=slot.pk,

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from booking.models import Meeting
-from booking.views.rendering import SignedInHttpRequest, render_page
-from config_data.models import Employee
+from booking.search import topic_allows_category
+from booking.views.rendering import SignedInHttpRequest, query_string, render_page
+from config_data.models import Employee, MeetingTopic
 
 
 @require_safe
@@ -21,11 +23,28 @@ def my_meetings(request: SignedInHttpRequest) -> HttpResponse:
     """Upcoming and past meetings of the signed-in customer, with their manage links."""
     now = timezone.now()
     mine = Meeting.objects.with_details().filter(customer__user=request.user)
-    context = {
-        "upcoming": list(mine.upcoming(now)),
-        "past": list(mine.past(now)[:50]),
-    }
+    upcoming, past = list(mine.upcoming(now)), list(mine.past(now)[:50])
+    context = {"upcoming": upcoming, "past": past, "book_again": book_again_links(past + upcoming)}
     return render_page(request, "booking/my_meetings.html", context)
+
+
+def book_again_links(meetings: list[Meeting]) -> list[tuple[MeetingTopic, str]]:
+    """One "book again" link per topic the customer met about, most recent first: the
+    topic's options step with the same customer category. Topics no longer open to the
+    customer are left out. The adviser they met last is preselected there (flow.options).
+    """
+    links: dict[int, tuple[MeetingTopic, str]] = {}
+    for meeting in sorted(meetings, key=lambda m: m.start, reverse=True):
+        topic = meeting.topic  # selected with the meeting: no query per topic
+        if topic.pk in links or not (topic.active and topic.customer_bookable):
+            continue
+        if not topic_allows_category(topic, meeting.customer_category_id):
+            continue
+        url = reverse("booking:options", args=[topic.pk]) + query_string(
+            {"category": meeting.customer_category_id}
+        )
+        links[topic.pk] = (topic, url)
+    return list(links.values())
 
 
 @require_safe

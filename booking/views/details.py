@@ -108,6 +108,8 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
         "error": error,
         "zone": slot_zone(slot),
         "hold_live": slot.hold_is_live(now),
+        # Pressed again in another tab: the same hold, said so rather than a second one.
+        "opened_again": request.GET.get("again") == "1" and slot.hold_is_live(now),
         "picker_url": picker_url(slot, info),
         "meeting_type_label": MeetingType(info.meeting_type).label,
     }

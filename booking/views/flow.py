@@ -8,12 +8,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking.forms import ANY_EMPLOYEE, CategoryForm, OptionsForm, topic_employees
+from booking.forms import ANY_EMPLOYEE, CategoryForm, HoldForm, OptionsForm, topic_employees
+from booking.models import Meeting, TimeSlot
 from booking.views.holds import hold_pressed_time
 from booking.views.picker import PickerOptions, build_week
 from booking.views.rendering import HtmxHttpRequest, query_string, render_page, swaps_partial
+from booking.views.session_holds import held_already, live_holds
 from config_data.models import CustomerCategory, Employee, MeetingTopic, MeetingType
 
 
@@ -85,7 +88,7 @@ def options(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
     """Meeting type, branch and employee. Submitting goes to the slot picker (GET)."""
     topic, category = bookable_topic_or_404(topic_id, request.GET.get("category"))
     employees = topic_employees(topic)
-    initial = {"employee": ANY_EMPLOYEE}
+    initial = {"employee": last_adviser_choice(request, employees)}
     refresh = swaps_partial(request)
     if refresh or "type" not in request.GET:
         # Fresh page, or HTMX refreshing the choices after a change: no errors yet.
@@ -173,6 +176,9 @@ def picker_context(options: PickerOptions, week: date | None, data: dict, now: d
     }
 
 
+# Not kept for the back button: back from the details page must show the hold just
+# taken (with Continue and Release), not the stale week that still offered it.
+@never_cache
 @require_http_methods(["GET", "POST"])
 def times(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
     """The slot picker: a week of free times. POST holds the chosen time."""
@@ -188,6 +194,9 @@ def times(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
     week = parse_week(request.GET.get("week"))
     error, status = "", 200
     if request.method == "POST":
+        again = same_time_held(request, choice, data, now)
+        if again is not None:  # pressed in a second tab: the one hold, said so, not a second
+            return redirect(reverse("booking:details", args=[again.pk]) + "?again=1")
         attempt = hold_pressed_time(
             request,
             choice,
@@ -204,6 +213,46 @@ def times(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
         "error": error,
         "options_url": reverse("booking:options", args=[topic.pk]) + options_query(data),
         "hold_url": reverse("booking:times", args=[topic.pk]),
+        "holding": live_holds(request, topic_id=topic.pk, now=now),
         **picker_context(choice, week, data, now),
     }
     return render_page(request, "booking/times.html", context, partial="picker", status=status)
+
+
+def same_time_held(
+    request: HtmxHttpRequest, choice: PickerOptions, data: dict, now: datetime
+) -> TimeSlot | None:
+    """This browser's running hold of the pressed time (same type, and the same employee
+    if one was chosen), so that a second press does not hold a second employee for it."""
+    form = HoldForm(data)
+    if not form.is_valid():
+        return None
+    slot = held_already(
+        request,
+        topic_id=choice.topic.pk,
+        start=form.cleaned_data["start"],
+        meeting_type=choice.meeting_type,
+        now=now,
+    )
+    if slot is None or (choice.employee is not None and slot.employee_id != choice.employee.pk):
+        return None
+    return slot
+
+
+def last_adviser_choice(request: HtmxHttpRequest, employees: list[Employee]) -> str:
+    """The employee a signed-in customer met last, if they hold this topic, as the
+    preselected choice; anyone else (or an adviser who has left) gets "any available"."""
+    if not request.user.is_authenticated or not employees:
+        return ANY_EMPLOYEE
+    last = (
+        Meeting.objects.confirmed()
+        .filter(
+            customer__user=request.user,
+            time_slot__employee__in=[e.pk for e in employees],
+            time_slot__start__lte=timezone.now(),
+        )
+        .order_by("-time_slot__start")
+        .values_list("time_slot__employee_id", flat=True)
+        .first()
+    )
+    return str(last) if last is not None else ANY_EMPLOYEE

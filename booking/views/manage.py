@@ -8,7 +8,7 @@ details some days after it is over (booking.privacy).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -21,8 +21,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.defaults import page_not_found
 
 from booking import privacy, services
+from booking.calendar_links import meeting_calendar_links
 from booking.errors import BookingError
-from booking.forms import ANY_EMPLOYEE, topic_employees
+from booking.forms import ANY_EMPLOYEE, CancelForm, topic_employees
 from booking.models import (
     Meeting,
     MeetingStatus,
@@ -31,7 +32,7 @@ from booking.models import (
 from booking.views.access import held_slot_or_404, meeting_or_404, meeting_zone, slot_zone
 from booking.views.flow import parse_week
 from booking.views.holds import browser_actor, hold_pressed_time
-from booking.views.picker import PickerOptions, build_week
+from booking.views.picker import PickerOptions, build_week, monday_of
 from booking.views.rendering import HtmxHttpRequest, query_string, render_page
 from booking.views.session_holds import hold_info, mark_done
 from config_data.models import MeetingType
@@ -80,14 +81,19 @@ def meeting_context(request: HtmxHttpRequest, meeting: Meeting) -> dict:
     now = timezone.now()
     zone = meeting_zone(meeting)
     manage_path = reverse("booking:manage", args=[meeting.reference])
+    is_cancelled = meeting.status == MeetingStatus.CANCELLED
     return {
         "meeting": meeting,
         "zone": zone,
         "zone_name": zone.key,
-        "is_cancelled": meeting.status == MeetingStatus.CANCELLED,
+        "is_cancelled": is_cancelled,
         "is_past": meeting.end <= now,
         "can_change": can_change(meeting, now),
         "change_deadline": change_deadline(meeting),
+        # A cancelled meeting is no event to put in a calendar (the .ics cancels it).
+        "calendar_links": None
+        if is_cancelled
+        else meeting_calendar_links(meeting, with_manage_link=True),
         "manage_url": request.build_absolute_uri(manage_path),
         "answers": list(meeting.answers.all()),
     }
@@ -136,17 +142,25 @@ def cancel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     error, status = "", 200
     if meeting.status == MeetingStatus.CANCELLED:
         return redirect("booking:manage", reference=reference)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        try:
-            services.meeting_cancel(actor=browser_actor(request), meeting_id=meeting.pk)
-        except BookingError as e:
-            error, status = e.message, e.status
+        if not form.is_valid():
+            status = 400  # the reason is too long: the same page, the field's error
         else:
-            messages.success(request, _("Your meeting has been cancelled."))
-            return redirect("booking:manage", reference=reference)
+            try:
+                services.meeting_cancel(
+                    actor=browser_actor(request),
+                    meeting_id=meeting.pk,
+                    reason=form.cleaned_data["reason"],
+                )
+            except BookingError as e:
+                error, status = e.message, e.status
+            else:
+                # No flash message: the manage page's own banner says it, once.
+                return redirect("booking:manage", reference=reference)
     elif not can_change(meeting, timezone.now()):
         error, status = too_late_message(meeting), 409
-    context = {**meeting_context(request, meeting), "error": error}
+    context = {**meeting_context(request, meeting), "error": error, "form": form}
     return render_page(request, "booking/cancel.html", context, status=status)
 
 
@@ -177,6 +191,10 @@ def reschedule_options(meeting: Meeting, employee_value: str | None) -> tuple[Pi
     return options, employee_value
 
 
+def meeting_week(meeting: Meeting) -> date:
+    return monday_of(meeting.start.astimezone(meeting_zone(meeting)).date())
+
+
 @private_page
 @require_http_methods(["GET", "POST"])
 def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
@@ -185,7 +203,8 @@ def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     now = timezone.now()
     data = request.POST if request.method == "POST" else request.GET
     options, employee_value = reschedule_options(meeting, data.get("employee"))
-    week = parse_week(request.GET.get("week"))
+    # Without a chosen week the picker opens on the meeting's own week, not the first free one.
+    week = parse_week(request.GET.get("week")) or meeting_week(meeting)
     error, status = "", 200
     if not can_change(meeting, now):
         error, status = too_late_message(meeting), 409
@@ -218,6 +237,8 @@ def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         context.update(
             picker=picker,
             current_start=meeting.start,
+            # A new time before this could no longer be changed online once booked.
+            cutoff_before=now + meeting.change_cutoff,
             previous_query=query_string({"employee": employee_value, "week": picker.previous_week}),
             next_query=query_string({"employee": employee_value, "week": picker.next_week}),
             next_free_query=query_string(

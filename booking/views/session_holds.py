@@ -7,8 +7,11 @@ string alone, decides whether a held time belongs to the browser asking for it.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 
 from django.http import HttpRequest
+
+from booking.models import TimeSlot, TimeSlotStatus
 
 SESSION_HOLDS = "bookme_holds"
 SESSION_DRAFT = "bookme_details_draft"
@@ -62,3 +65,43 @@ def forget_hold(request: HttpRequest, slot_id: int) -> None:
 def hold_info(request: HttpRequest, slot_id: int) -> HoldInfo | None:
     data = request.session.get(SESSION_HOLDS, {}).get(str(slot_id))
     return HoldInfo(**data) if data else None
+
+
+def live_holds(
+    request: HttpRequest, *, topic_id: int, now: datetime
+) -> list[tuple[TimeSlot, HoldInfo]]:
+    """This browser's running holds on a topic, earliest first, for the picker to show.
+
+    A held time is not free, so the picker would hide it while it still counts towards
+    the limit on holds; the picker shows these instead, with Continue and Release.
+    Holds already confirmed or kept for moving a meeting are not the new booking's.
+    """
+    infos = {
+        int(key): HoldInfo(**data)
+        for key, data in request.session.get(SESSION_HOLDS, {}).items()
+        if not data.get("done") and not data.get("reschedule")
+    }
+    if not infos:
+        return []
+    slots = (
+        TimeSlot.objects.select_related("employee__location", "room__location", "topic")
+        .filter(
+            pk__in=infos,
+            topic_id=topic_id,
+            status=TimeSlotStatus.RESERVED,
+            expires_at__gt=now,
+        )
+        .order_by("start")
+    )
+    return [(slot, infos[slot.pk]) for slot in slots]
+
+
+def held_already(
+    request: HttpRequest, *, topic_id: int, start: datetime, meeting_type: str, now: datetime
+) -> TimeSlot | None:
+    """The running hold of this browser for this very time, if any (another tab pressed it):
+    it is reused rather than a second hold taken for the same person."""
+    for slot, info in live_holds(request, topic_id=topic_id, now=now):
+        if slot.start == start and info.meeting_type == meeting_type:
+            return slot
+    return None

@@ -671,3 +671,66 @@ class TestMessageId:
         emails.send_meeting_email(meeting.pk, emails.CONFIRMED, recipient="customer")
         ids = [m.message()["Message-ID"] for m in mail.outbox]
         assert ids[0] != ids[1]
+
+
+# --- issue 13: the truth about changes and about who wrote a reason ------------------------
+
+
+@pytest.mark.django_db
+def test_confirmation_and_reminder_emails_state_the_change_deadline(book, committed):
+    """The customer's emails name the last moment to change online, in the meeting's zone."""
+    book()
+    customer = by_recipient("carla@example.com")
+    deadline = "You can move or cancel this meeting online until 1 June 2026, 10:00"
+    assert f"{deadline} (Europe/Copenhagen)." in customer.body
+    assert deadline in customer.alternatives[0][0]
+    assert deadline not in by_recipient("alice@bank.example").body
+
+
+@pytest.mark.django_db
+def test_rescheduled_email_states_the_new_deadline(book, committed):
+    """After a move the deadline follows the new time."""
+    meeting = book()
+    mail.outbox.clear()
+    with committed():
+        factories.reschedule(meeting, start=TEN + 24 * HOUR)
+    body = by_recipient("carla@example.com").body
+    assert "online until 2 June 2026, 10:00 (Europe/Copenhagen)." in body
+
+
+@pytest.mark.django_db
+def test_confirmation_inside_the_cutoff_promises_no_change(book):
+    """Booked 4 hours ahead with a 24-hour cut-off: the email says to contact instead."""
+    book(start=timezone.now() + 4 * HOUR)
+    body = by_recipient("carla@example.com").body
+    assert "can no longer be changed online" in body
+    assert "To reschedule or cancel" not in body
+    assert "You can move or cancel" not in body
+
+
+@pytest.mark.django_db
+def test_customers_own_cancel_reason_is_not_sent_back_as_our_message(book, committed):
+    """A reason the customer gave is for staff; the cancellation does not quote it to them."""
+    meeting = book()
+    mail.outbox.clear()
+    with committed():
+        services.meeting_cancel(
+            actor=Actor.for_session("factory"), meeting_id=meeting.pk, reason="Found another bank"
+        )
+    customer = by_recipient("carla@example.com")
+    assert "Found another bank" not in customer.body
+    assert "A message from us" not in customer.body
+
+
+@pytest.mark.django_db
+def test_staff_cancel_reason_is_still_a_message_to_the_customer(book, committed, world):
+    """Staff's reason is written for the customer: the cancellation shows it."""
+    meeting = book()
+    mail.outbox.clear()
+    with committed():
+        services.meeting_cancel(
+            actor=Actor.employee(world.alice), meeting_id=meeting.pk, reason="Alice is ill"
+        )
+    customer = by_recipient("carla@example.com")
+    assert "A message from us:" in customer.body
+    assert "Alice is ill" in customer.body
