@@ -187,7 +187,12 @@ def _check_meetings_without_email_cap(actor: Actor, customer: Customer, now: dat
 
 
 def check_customer_free(
-    customer: Customer, *, start: datetime, end: datetime, moving: int | None = None
+    customer: Customer,
+    *,
+    start: datetime,
+    end: datetime,
+    moving: int | None = None,
+    time_slot_id: int | None = None,
 ) -> None:
     """One customer (one email, in any case) cannot have two confirmed meetings that overlap:
     two tabs confirming different employees' times ("any employee") would otherwise both win.
@@ -208,6 +213,10 @@ def check_customer_free(
     overlapping = same_person.confirmed().during(start, end)
     if moving is not None:
         overlapping = overlapping.exclude(pk=moving)
+    if time_slot_id is not None:
+        # A second submit of the same hold is not a second meeting: the caller answers it
+        # with the meeting the first submit made.
+        overlapping = overlapping.exclude(time_slot_id=time_slot_id)
     if overlapping.exists():
         raise Conflict("customer_overlap", field="start")
 

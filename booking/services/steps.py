@@ -69,7 +69,7 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
             name=customer.name, email=customer.email, phone=customer.phone, user_id=customer.user_id
         )
         # Two tabs with "any employee" must not both confirm one person at one time.
-        check_customer_free(person, start=slot.start, end=slot.end)
+        check_customer_free(person, start=slot.start, end=slot.end, time_slot_id=slot.pk)
         return meeting_create(
             actor=by,
             time_slot_id=slot.pk,
