@@ -14,6 +14,7 @@ from booking import roles
 from booking.models import Meeting
 from config_data.models import Absence, ClosedDay, Employee, Location, MeetingTopic, Room
 from tests import factories
+from tests.roles import restore_role_groups
 
 
 @dataclass
@@ -94,6 +95,8 @@ def make_user(django_user_model) -> Callable[..., AbstractUser]:
 @pytest.fixture
 def login(make_user) -> Callable[..., Client]:
     """login(role, location): a test client signed in as a new user in that role."""
+
+    restore_role_groups()  # an earlier transactional test may have flushed them
 
     def sign_in(role: str | None, location: Location | None = None) -> Client:
         client = Client()

@@ -3,16 +3,15 @@ import and export pages load without a CSP violation or a script error."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from booking import roles
 from config_data.models import Absence
 from tests import factories
+from tests.roles import restore_role_groups
 
 pytestmark = pytest.mark.browser
 
@@ -22,19 +21,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
                 (event.blockedURI || "inline") + " at " + event.sourceFile);
 });
 """
-
-
-def restore_role_groups() -> None:
-    """The role groups as the data migration makes them: a transactional test database
-    may have been flushed (with the migration's rows) by an earlier test."""
-    staff_roles = importlib.import_module("booking.migrations.0009_staff_roles")
-    for name, codes in staff_roles.ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for code in codes:
-            app_label, codename = code.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
 
 
 @pytest.fixture
