@@ -13,15 +13,15 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Installs come from the lock files in requirements/ (every version pinned and hashed), so
+# Installs come from the lock files in bookme_site/requirements/ (every version pinned and hashed), so
 # every run, CI's included, gets the same packages; a changed lock file reinstalls.
-$(VENV)/.installed: pyproject.toml requirements/base.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet --require-hashes -r requirements/base.txt
+$(VENV)/.installed: pyproject.toml bookme_site/requirements/base.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r bookme_site/requirements/base.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml requirements/dev.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+$(VENV)/.installed-dev: pyproject.toml bookme_site/requirements/dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r bookme_site/requirements/dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
@@ -83,8 +83,8 @@ browser-deps:
 .PHONY: bench-search bench-http bench-api bench-peer
 BENCH_ARGS ?=
 
-$(VENV)/.installed-bench: pyproject.toml requirements/bench.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+$(VENV)/.installed-bench: pyproject.toml bookme_site/requirements/bench.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r bookme_site/requirements/bench.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
@@ -109,9 +109,9 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --un
 
 lock: | $(BIN)/activate
 	$(BIN)/pip install --quiet uv
-	$(UV_COMPILE) --extra dev -o requirements/dev.txt
-	$(UV_COMPILE) -c requirements/dev.txt -o requirements/base.txt
-	$(UV_COMPILE) --extra bench -c requirements/dev.txt -o requirements/bench.txt
+	$(UV_COMPILE) --extra dev -o bookme_site/requirements/dev.txt
+	$(UV_COMPILE) -c bookme_site/requirements/dev.txt -o bookme_site/requirements/base.txt
+	$(UV_COMPILE) --extra bench -c bookme_site/requirements/dev.txt -o bookme_site/requirements/bench.txt
 
 # mypy with django-stubs: its plugin imports the settings, which need DEBUG or a SECRET_KEY;
 # a developer's .env stays out of it.

@@ -142,7 +142,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BookMe] "
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German")), ("da", _("Danish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "bookme_site" / "locale"]
 # English dates and times the European way (24-hour clock, day before month).
 FORMAT_MODULE_PATH = ["bookme_site.formats"]
 TIME_ZONE = "Europe/Copenhagen"

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from tests import factories
 
-LOCALE = Path(settings.BASE_DIR) / "locale"
+LOCALE = Path(settings.LOCALE_PATHS[0])
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 
