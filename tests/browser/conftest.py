@@ -9,6 +9,7 @@ BOOKME_REQUIRE_BROWSER=1, which turns such a skip into a failure (tests/conftest
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
@@ -35,6 +36,7 @@ TIMEOUT_MS = 15_000
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 AxeCheck = Callable[..., None]
+_SCRIPTLESS: weakref.WeakSet = weakref.WeakSet()  # pages opened with javascript=False
 
 
 @pytest.fixture(scope="module")
@@ -77,14 +79,22 @@ def new_page(chromium, live_server, site_settings):
     """Opens a page in a fresh browser context (own cookies), closed after the test.
 
     `language` sets the browser's Accept-Language; `width`/`height` the viewport;
-    `javascript=False` turns scripts off (the core path must work without them).
+    `javascript=False` turns scripts off (the core path must work without them);
+    `timezone_id` sets the browser's time zone, which the site's script reports (online
+    and phone times follow it); the demo branch's by default, so pages read as they did.
     Any uncaught JavaScript error in any page fails the test.
     """
 
     def new_page(
-        *, language: str = "en", width: int = 1280, height: int = 900, javascript: bool = True
+        *,
+        language: str = "en",
+        width: int = 1280,
+        height: int = 900,
+        javascript: bool = True,
+        timezone_id: str = "Europe/Copenhagen",
     ):
         context = chromium.new_context(
+            timezone_id=timezone_id,
             base_url=live_server.url,
             locale=language,
             viewport={"width": width, "height": height},
@@ -94,6 +104,8 @@ def new_page(chromium, live_server, site_settings):
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
+        if not javascript:
+            _SCRIPTLESS.add(page)
         page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
         return page
 
@@ -113,6 +125,9 @@ def page(new_page):
 
 def axe_violations(page) -> list[dict]:
     """Runs axe-core in the page and returns its serious and critical violations."""
+    if page in _SCRIPTLESS:
+        # axe is a script: in a page with scripts off the call would wait until the timeout.
+        raise AssertionError("axe needs JavaScript: check this page in a context with it on")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the debugging protocol, which the page's Content-Security-Policy
         # does not govern; an injected <script> tag would be refused as inline script.

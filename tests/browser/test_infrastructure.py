@@ -34,6 +34,14 @@ def test_axe_reports_a_serious_violation_when_there_is_one(page):
     assert {"image-alt", "label"} <= found
 
 
+def test_axe_on_a_page_without_javascript_fails_at_once(new_page):
+    """axe is a script: asked of a page with scripts off it says so, instead of waiting."""
+    page = new_page(javascript=False)
+    page.goto("/admin/login/")
+    with pytest.raises(AssertionError, match="axe needs JavaScript"):
+        axe_violations(page)
+
+
 def test_forms_post_with_csrf_over_plain_http(page, django_user_model):
     """Session and CSRF cookies reach the server: a real sign-in to the admin works."""
     django_user_model.objects.create_superuser("staff", "staff@example.com", "pw-Staff-123")
