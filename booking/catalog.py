@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import defaultdict
+from collections.abc import Collection
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -61,8 +62,8 @@ class Catalog:
     closed_days: dict[int, frozenset[date]]
     absences: dict[int, list[tuple[datetime, datetime]]]
     questions: dict[int, list[InformationQuestion]]  # per topic, in their order
-    # Absences and closed days are kept from here on; a search reaching further back
-    # (history, tests on a fixed date) reads its own window instead (booking.search).
+    # Absences and closed days are kept from here on; a window reaching further back
+    # (history, tests on a fixed date) is read from the database instead (time_off).
     since: datetime
 
     def topic_questions(self, topic: MeetingTopic) -> list[InformationQuestion]:
@@ -91,6 +92,68 @@ class Catalog:
         self, employee_id: int, start: datetime, end: datetime
     ) -> list[tuple[datetime, datetime]]:
         return [(a, b) for a, b in self.absences.get(employee_id, ()) if a < end and b > start]
+
+    def time_off(
+        self,
+        *,
+        employee_ids: Collection[int],
+        location_ids: Collection[int],
+        start: datetime,
+        end: datetime,
+    ) -> TimeOff:
+        """The absences and closed days a search of [start, end) needs, for any window.
+
+        From the snapshot when it keeps the whole window (no query); a window starting
+        before `since` reads its own from the database (two queries, whatever its size).
+        """
+        if start >= self.since:
+            return TimeOff(
+                absences={pk: self.absences_between(pk, start, end) for pk in employee_ids},
+                closed_days=self.closed_days,
+            )
+        return TimeOff(
+            absences=_absences_between(employee_ids, start, end),
+            closed_days=_closed_days_between(location_ids, start, end),
+        )
+
+
+@dataclass(frozen=True)
+class TimeOff:
+    """Employee id -> their absences; location id -> its closed days (local dates)."""
+
+    absences: dict[int, list[tuple[datetime, datetime]]]
+    closed_days: dict[int, frozenset[date]]
+
+
+def _absences_between(
+    employee_ids: Collection[int], start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    found: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for employee_id, away_from, away_until in (
+        Absence.objects.filter(employee_id__in=employee_ids, start__lt=end, end__gt=start)
+        .values_list("employee_id", "start", "end")
+        .order_by()
+    ):
+        found[employee_id].append((away_from, away_until))
+    return found
+
+
+def _closed_days_between(
+    location_ids: Collection[int], start: datetime, end: datetime
+) -> dict[int, frozenset[date]]:
+    # A day either side: closed days are local dates, the window is UTC.
+    found: dict[int, set[date]] = defaultdict(set)
+    for location_id, day in (
+        ClosedDay.objects.filter(
+            location_id__in=location_ids,
+            date__gte=(start - timedelta(days=1)).date(),
+            date__lte=(end + timedelta(days=1)).date(),
+        )
+        .values_list("location_id", "date")
+        .order_by()
+    ):
+        found[location_id].add(day)
+    return {k: frozenset(v) for k, v in found.items()}
 
 
 _lock = threading.Lock()

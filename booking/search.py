@@ -21,7 +21,7 @@ from booking import availability as engine
 from booking import catalog
 from booking.errors import InvalidRequest, SlotUnavailable
 from booking.models import LONGEST_BLOCK, OCCUPYING_STATUSES, TimeSlot, is_group_session
-from config_data.models import Absence, ClosedDay, Employee, MeetingTopic, MeetingType, Room
+from config_data.models import Employee, MeetingTopic, MeetingType, Room
 
 # Used when the API searches or reserves without a theme.
 DEFAULT_DURATION = timedelta(minutes=60)
@@ -119,16 +119,13 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
     rooms = _rooms(search, rules, employees, config)
     employee_ids = [e.pk for e in employees]
     room_ids = [r.pk for r in rooms]
-    if window_start >= config.since:
-        absences = {
-            pk: config.absences_between(pk, window_start, window_end) for pk in employee_ids
-        }
-        closed = config.closed_days
-    else:  # before what the catalog keeps: this window's own, read here (two queries)
-        absences = _absences(employee_ids, window_start, window_end)
-        locations = {e.location_id for e in employees} | {r.location_id for r in rooms}
-        closed = _closed_days(locations, window_start, window_end)
-    calendars = _calendars(employees, rooms, config, closed)
+    time_off = config.time_off(
+        employee_ids=employee_ids,
+        location_ids={e.location_id for e in employees} | {r.location_id for r in rooms},
+        start=window_start,
+        end=window_end,
+    )
+    calendars = _calendars(employees, rooms, config, time_off.closed_days)
     busy = _busy(search, rules, employee_ids, room_ids, now=now)
     employee_wanted = set(employee_ids)
     no_hours: dict[int, list[tuple[time, time]]] = {}
@@ -140,7 +137,7 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
                 weekly=config.working_hours.get(e.pk, no_hours),
                 location=calendars[e.location_id, e.location.timezone],
                 meeting_types=e.meeting_types,
-                absences=absences.get(e.pk, []),
+                absences=time_off.absences.get(e.pk, []),
                 busy=busy.by_employee[e.pk],
             )
             for e in employees
@@ -201,34 +198,6 @@ def _rooms(
     elif search.location_id is not None:
         rooms = [r for r in rooms if r.location_id == search.location_id]
     return rooms
-
-
-def _absences(
-    employee_ids: list[int], start: datetime, end: datetime
-) -> dict[int, list[tuple[datetime, datetime]]]:
-    found: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for employee_id, a_start, a_end in (
-        Absence.objects.filter(employee_id__in=employee_ids, start__lt=end, end__gt=start)
-        .values_list("employee_id", "start", "end")
-        .order_by()
-    ):
-        found[employee_id].append((a_start, a_end))
-    return found
-
-
-def _closed_days(locations: set[int], start: datetime, end: datetime) -> dict[int, frozenset]:
-    found: dict[int, set] = defaultdict(set)
-    for location_id, day in (
-        ClosedDay.objects.filter(
-            location_id__in=locations,
-            date__gte=(start - timedelta(days=1)).date(),
-            date__lte=(end + timedelta(days=1)).date(),
-        )
-        .values_list("location_id", "date")
-        .order_by()
-    ):
-        found[location_id].add(day)
-    return {k: frozenset(v) for k, v in found.items()}
 
 
 def _calendars(

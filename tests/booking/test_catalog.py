@@ -178,3 +178,41 @@ def test_a_window_before_what_the_catalog_keeps_reads_its_own_absences(branch):
         location=alice.location, date=day.astimezone(alice.location.zone).date()
     )
     assert find_slots(search, now=day - timedelta(days=1)) == []
+
+
+def test_time_off_answers_any_window_and_reads_only_before_what_it_keeps(branch):
+    """Catalog.time_off: a window the snapshot keeps costs no query; one starting before
+    `since` (even by a day, reaching into what is kept) costs two and misses nothing."""
+    from config_data.models import Absence, ClosedDay
+
+    alice, _topic = branch
+    bob = factories.employee(location=factories.location(), name="Bob")
+    since = catalog.current().since
+    recent, old = since + timedelta(days=2), since - timedelta(days=30)
+    zone = alice.location.zone
+    for start in (recent, old):
+        for employee in (alice, bob):
+            Absence.objects.create(
+                employee=employee, start=start + timedelta(hours=1), end=start + timedelta(hours=2)
+            )
+        ClosedDay.objects.create(location=alice.location, date=start.astimezone(zone).date())
+    config = catalog.current()  # the changes' snapshot
+    asked = {"employee_ids": [alice.pk], "location_ids": [alice.location_id]}
+
+    with CaptureQueriesContext(connection) as queries:
+        kept = config.time_off(**asked, start=recent, end=recent + timedelta(days=1))
+    assert len(queries) == 0
+    assert kept.absences == {alice.pk: [(recent + timedelta(hours=1), recent + timedelta(hours=2))]}
+    assert recent.astimezone(zone).date() in kept.closed_days[alice.location_id]
+
+    with CaptureQueriesContext(connection) as queries:
+        read = config.time_off(**asked, start=old, end=old + timedelta(days=1))
+    assert len(queries) == 2
+    assert read.absences == {alice.pk: [(old + timedelta(hours=1), old + timedelta(hours=2))]}
+    assert read.closed_days == {alice.location_id: frozenset({old.astimezone(zone).date()})}
+
+    straddling = config.time_off(
+        **asked, start=config.since - timedelta(days=1), end=recent + timedelta(days=1)
+    )
+    assert straddling.absences[alice.pk] == kept.absences[alice.pk]
+    assert straddling.closed_days[alice.location_id] == frozenset({recent.astimezone(zone).date()})

@@ -16,6 +16,7 @@ from booking.actors import Actor
 from booking.api.guide import GUIDE
 from booking.api.models import WebhookDelivery, WebhookEventType, WebhookSubscription
 from booking.models import BookingEvent, SideEffectRun, SideEffectStatus
+from booking.webhooks import transport
 from tests import factories
 from tests.api.helpers import make_application
 from tests.webhook_receiver import Receiver, serve
@@ -274,7 +275,7 @@ def test_a_receiver_that_never_answers_times_out_and_is_retried(
     subscribe, book, receiver, run_tasks, monkeypatch
 ):
     """A hanging receiver costs the worker READ_TIMEOUT, not forever; logged as an error."""
-    monkeypatch.setattr(webhooks, "READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(transport, "READ_TIMEOUT", 0.3)
     receiver.hang_seconds = 1.0
     subscribe(["meeting.created"])
     book()
@@ -292,8 +293,8 @@ def test_a_receiver_trickling_its_headers_is_cut_off_at_the_exchange_deadline(
 ):
     """Bytes that each arrive within READ_TIMEOUT do not stretch the exchange past
     EXCHANGE_DEADLINE: a failed attempt, retried later."""
-    monkeypatch.setattr(webhooks, "READ_TIMEOUT", 0.5)
-    monkeypatch.setattr(webhooks, "EXCHANGE_DEADLINE", 1.0)
+    monkeypatch.setattr(transport, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(transport, "EXCHANGE_DEADLINE", 1.0)
     receiver.trickle_seconds = 4.0
     subscribe(["meeting.created"])
     book()

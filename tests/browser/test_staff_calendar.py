@@ -10,30 +10,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
-from django.test import Client
 from django.utils import timezone
 
-from booking.models import Customer, Meeting, MeetingOutcome, TimeSlot, TimeSlotStatus
-from booking.roles import ADVISER
-from config_data.models import Employee, MeetingTopic, Room
+from booking.models import Meeting, MeetingOutcome
+from config_data.models import Employee
 from tests import factories
 from tests.browser.test_csp import REPORT_VIOLATIONS
+from tests.staff.world import booked, signed_in, staff_user
 
 pytestmark = pytest.mark.browser
 
 CPH = ZoneInfo("Europe/Copenhagen")
+PHONE = "+45 5555"
 
 
 def signed_in_page(new_page, live_server, employee: Employee, *, javascript: bool = True):
     """A desktop page signed in as the employee's adviser account, collecting CSP
     violations in `.violations`."""
-    user = User.objects.create_user(username=f"staff-{employee.pk}", password="x")
-    user.groups.add(Group.objects.get_or_create(name=ADVISER)[0])
-    employee.user = user
-    employee.save(update_fields=["user"])
-    client = Client()
-    client.force_login(user)
+    client = signed_in(staff_user(employee))
     page = new_page(width=1280, javascript=javascript)
     page.context.add_cookies(
         [
@@ -55,38 +49,6 @@ def signed_in_page(new_page, live_server, employee: Employee, *, javascript: boo
     return page
 
 
-def booked(
-    *,
-    topic: MeetingTopic,
-    employee: Employee,
-    start: datetime,
-    customer: str,
-    room: Room | None = None,
-) -> Meeting:
-    """A confirmed meeting written directly (the calendar only reads it)."""
-    end = start + timedelta(minutes=topic.duration)
-    slot = TimeSlot.objects.create(
-        employee=employee,
-        room=room,
-        topic=topic,
-        start=start,
-        end=end,
-        blocked_start=start,
-        blocked_end=end,
-        status=TimeSlotStatus.BOOKED,
-        holder="staff:1",
-    )
-    return Meeting.objects.create(
-        time_slot=slot,
-        topic=topic,
-        meeting_type="physical" if room else "online",
-        customer=Customer.objects.create(
-            name=customer, email=f"{customer.split()[0].lower()}@example.com", phone="+45 5555"
-        ),
-        owner="staff:1",
-    )
-
-
 @pytest.fixture
 def week_ahead(bookable):
     """A day a week ahead with Alice's meeting at 10:00 in the room and Bob's at 12:00,
@@ -99,9 +61,16 @@ def week_ahead(bookable):
         return datetime.combine(day + timedelta(days=offset), time(hour), tzinfo=CPH)
 
     topic, alice = bookable.topic, bookable.employee
-    booked(topic=topic, employee=alice, start=at(10), customer="Dora Daring", room=bookable.room)
-    booked(topic=topic, employee=bob, start=at(12), customer="Egon Early")
-    booked(topic=topic, employee=alice, start=at(11, 1), customer="Fiona Follows")
+    booked(
+        topic=topic,
+        employee=alice,
+        start=at(10),
+        customer="Dora Daring",
+        phone=PHONE,
+        room=bookable.room,
+    )
+    booked(topic=topic, employee=bob, start=at(12), customer="Egon Early", phone=PHONE)
+    booked(topic=topic, employee=alice, start=at(11, 1), customer="Fiona Follows", phone=PHONE)
     return day, bob
 
 
@@ -198,6 +167,7 @@ def test_a_meeting_opens_to_its_details_and_takes_an_outcome(
         employee=bookable.employee,
         start=now.replace(second=0, microsecond=0) - timedelta(minutes=10),
         customer="Gina Gone",
+        phone=PHONE,
     )
     local_day = begun.start.astimezone(CPH).date()
     page = signed_in_page(new_page, live_server, bookable.employee)

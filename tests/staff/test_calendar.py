@@ -18,13 +18,11 @@ from booking.models import (
     Customer,
     Meeting,
     MeetingOutcome,
-    TimeSlot,
-    TimeSlotStatus,
 )
 from booking.roles import ADMINISTRATOR
-from config_data.models import Absence, Employee, MeetingTopic, Room
+from config_data.models import Absence, Employee
 from tests import factories
-from tests.staff.conftest import signed_in, staff_user
+from tests.staff.world import booked, signed_in, staff_user
 
 CPH = ZoneInfo("Europe/Copenhagen")
 # Tuesday 2 June 2026; the clock is Monday 1 June 08:00 in Copenhagen.
@@ -45,40 +43,6 @@ def elsewhere(world) -> Employee:
     erik = factories.employee(location=branch, name="Erik")
     world.topic.employees.add(erik)
     return erik
-
-
-def booked(
-    *,
-    topic: MeetingTopic,
-    start: datetime,
-    employee: Employee | None = None,
-    room: Room | None = None,
-    minutes: int = 60,
-    customer: str = "Carla Customer",
-    seat: tuple[str, int] | None = None,
-) -> Meeting:
-    """A confirmed meeting written directly: the calendar only reads, so any time will do
-    (a Sunday, a DST day) without the booking rules in the way."""
-    end = start + timedelta(minutes=minutes)
-    slot = TimeSlot.objects.create(
-        employee=employee,
-        room=room,
-        topic=topic,
-        start=start,
-        end=end,
-        blocked_start=start,
-        blocked_end=end,
-        status=TimeSlotStatus.BOOKED,
-        holder="staff:1",
-        **({"session_key": seat[0], "seat": seat[1]} if seat else {}),
-    )
-    return Meeting.objects.create(
-        time_slot=slot,
-        topic=topic,
-        meeting_type="physical" if room else "online",
-        customer=Customer.objects.create(name=customer, email="c@example.com"),
-        owner="staff:1",
-    )
 
 
 def meeting_rows(html: str) -> list[tuple[int, int]]:
