@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 PEER_VENV = ROOT / "bench" / ".venv-peer"
 PEER_PACKAGE = "django-appointment==3.12.0"
-PEER_GUNICORN = "gunicorn==27.0.1"  # the version requirements/bench.txt locks for BookMe
+PEER_GUNICORN = "gunicorn==27.0.1"  # the version bookme_site/requirements/bench.txt locks for BookMe
 TOPIC = "General advice"
 DAYS = 30
 

@@ -1,4 +1,4 @@
-"""The lock files in requirements/ cover pyproject.toml: a dependency added without `make lock`
+"""The lock files in bookme_site/requirements/ cover pyproject.toml: a dependency added without `make lock`
 fails here instead of being left out of every install."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def declared(extras: list[str]) -> list[Requirement]:
 
 def pinned(lock: str) -> dict[str, str]:
     """Package name (canonical) to the exact version the lock file installs."""
-    text = (ROOT / "requirements" / lock).read_text()
+    text = (ROOT / "bookme_site" / "requirements" / lock).read_text()
     return {canonicalize_name(name): version for name, version in PIN.findall(text)}
 
 
@@ -46,13 +46,13 @@ def test_every_declared_dependency_is_pinned_in_the_lock(lock, extras):
     """Each dependency of pyproject.toml appears in its lock at a version it accepts."""
     pins = pinned(lock)
     missing = [str(r) for r in declared(extras) if canonicalize_name(r.name) not in pins]
-    assert not missing, f"not in requirements/{lock}: {missing}; run `make lock`"
+    assert not missing, f"not in bookme_site/requirements/{lock}: {missing}; run `make lock`"
     outside = [
         f"{r} (locked {pins[canonicalize_name(r.name)]})"
         for r in declared(extras)
         if not r.specifier.contains(pins[canonicalize_name(r.name)], prereleases=True)
     ]
-    assert not outside, f"requirements/{lock} pins versions pyproject.toml refuses: {outside}"
+    assert not outside, f"bookme_site/requirements/{lock} pins versions pyproject.toml refuses: {outside}"
 
 
 def test_every_extra_has_a_lock():
@@ -65,5 +65,5 @@ def test_every_extra_has_a_lock():
 @pytest.mark.parametrize("lock", LOCKS)
 def test_every_pin_carries_a_hash(lock):
     """pip's --require-hashes installs only what the lock hashes: no pin without one."""
-    text = (ROOT / "requirements" / lock).read_text()
+    text = (ROOT / "bookme_site" / "requirements" / lock).read_text()
     assert len(HASHED_PIN.findall(text)) == len(PIN.findall(text)) > 0
