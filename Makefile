@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 
 .PHONY: run test install install-dev migrate demo lint typecheck format check-deploy clean \
-	browser-js browser-deps lock hooks
+	browser-js browser-deps lock hooks screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ run: demo
 
 test: install-dev browser-js
 	$(BIN)/pytest
+
+# The README's pictures of the booking steps, at phone and desktop width, made by the browser
+# test that checks each step fits its screen.
+screenshots: install-dev browser-js
+	BOOKME_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser/test_screenshots.py
 
 # axe-core for the browser tests' accessibility checks, pinned by package-lock.json.
 AXE := tests/browser/node_modules/axe-core/axe.min.js

@@ -57,7 +57,8 @@ if TYPE_CHECKING:
 
 PEER_VENV = ROOT / "bench" / ".venv-peer"
 PEER_PACKAGE = "django-appointment==3.12.0"
-PEER_GUNICORN = "gunicorn==27.0.1"  # the version bookme_site/requirements/bench.txt locks for BookMe
+# The version bookme_site/requirements/bench.txt locks for BookMe.
+PEER_GUNICORN = "gunicorn==27.0.1"
 TOPIC = "General advice"
 DAYS = 30
 
@@ -123,7 +124,7 @@ def export(url: str) -> None:
     for day in days:
         spans = weekly.get(day.weekday(), [])
         unavailable += [(day, a[1], b[0]) for a, b in pairwise(spans)]
-    closed = ClosedDay.objects.filter(location=employee.location, date__in=days)
+    closed = ClosedDay.objects.closed().filter(location=employee.location, date__in=days)
     days_off = set(closed.values_list("date", flat=True))
     for absence in Absence.objects.filter(
         employee=employee, start__lt=window[1], end__gt=window[0]

@@ -51,6 +51,7 @@ from config_data.admin import (
     render_now,
     set_branch_scope,
 )
+from config_data.translation import ShownText
 
 set_branch_scope(roles.admin_locations)
 
@@ -253,7 +254,7 @@ class MeetingAdmin(BranchScopedAdmin):
             return ""
         return format_html('<span title="{}">{}</span>', obj.email_failure, _("failed"))
 
-    @admin.display(description=_("topic"), ordering="topic__name")
+    @admin.display(description=_("topic"), ordering=ShownText("name", "topic__").asc())
     def topic_name(self, obj: Meeting) -> str:
         return obj.topic.name
 
@@ -265,7 +266,7 @@ class MeetingAdmin(BranchScopedAdmin):
     def employee(self, obj: Meeting) -> object:
         return obj.time_slot.employee
 
-    @admin.display(description=_("room"), ordering="time_slot__room__name")
+    @admin.display(description=_("room"), ordering=ShownText("name", "time_slot__room__").asc())
     def room(self, obj: Meeting) -> object:
         return obj.time_slot.room
 

@@ -45,6 +45,16 @@ class LocationCalendar:
 
 
 @dataclass(frozen=True)
+class ProfileWindow:
+    """A booking profile's restriction, read in the employee's zone: weekly hours (None:
+    the working hours alone) and the first and last local day it may be booked."""
+
+    weekly: Weekly | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+
+
+@dataclass(frozen=True)
 class EmployeeAvailability:
     id: int
     zone: ZoneInfo  # the zone the working hours are written in
@@ -53,6 +63,7 @@ class EmployeeAvailability:
     meeting_types: frozenset[str]
     absences: Sequence[Span] = ()
     busy: Sequence[Busy] = ()
+    profile: ProfileWindow | None = None  # booked through a profile: only inside its window
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,24 @@ def closed_spans(closed: frozenset[date], zone: ZoneInfo, days: Iterable[date]) 
     )
 
 
+def profile_spans(window: ProfileWindow, zone: ZoneInfo, days: Iterable[date]) -> list[Span]:
+    """Where a profile may be booked, in UTC: its weekly hours (or whole days without
+    any) on the local days of its period. Wall-clock times become instants as working
+    hours do, so a window across a DST change keeps its local times."""
+    inside = [
+        day
+        for day in days
+        if (window.first_day is None or window.first_day <= day)
+        and (window.last_day is None or day <= window.last_day)
+    ]
+    if window.weekly is not None:
+        return weekly_spans(window.weekly, zone, inside)
+    return merge(
+        (to_utc(day, time(0), zone, fold=0), to_utc(day + timedelta(days=1), time(0), zone, fold=0))
+        for day in inside
+    )
+
+
 def location_open_spans(location: LocationCalendar, start: datetime, end: datetime) -> list[Span]:
     days = local_days(start, end, location.zone)
     if location.opening is None:
@@ -232,14 +261,26 @@ class SpanMemo:
         self, employee: EmployeeAvailability, start: datetime, end: datetime
     ) -> list[Span]:
         pattern = tuple(sorted((day, tuple(spans)) for day, spans in employee.weekly.items()))
-        key = (employee.zone, pattern, id(employee.location), start, end)
+        key = (employee.zone, pattern, id(employee.location), start, end, _key(employee.profile))
         if key not in self._working:
             days = local_days(start, end, employee.zone)
-            self._working[key] = intersect(
+            working = intersect(
                 weekly_spans(employee.weekly, employee.zone, days),
                 self.location_open_spans(employee.location, start, end),
             )
+            if employee.profile is not None:
+                working = intersect(working, profile_spans(employee.profile, employee.zone, days))
+            self._working[key] = working
         return self._working[key]
+
+
+def _key(window: ProfileWindow | None) -> tuple | None:
+    """A profile window as a memo key (its weekly mapping is not hashable itself)."""
+    if window is None:
+        return None
+    weekly = window.weekly
+    pattern = None if weekly is None else tuple(sorted((d, tuple(s)) for d, s in weekly.items()))
+    return (pattern, window.first_day, window.last_day)
 
 
 @dataclass

@@ -103,7 +103,7 @@ def meeting_calendar_links(meeting: Meeting, *, with_manage_link: bool) -> Calen
         )
     return calendar_links(
         CalendarEvent(
-            title=meeting.topic.name,
+            title=meeting.subject,
             start=meeting.start,
             end=meeting.end,
             details="\n\n".join(part for part in details if part),

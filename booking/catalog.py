@@ -34,6 +34,7 @@ from config_data.models import (
     MeetingTopic,
     OpeningHours,
     Room,
+    RoomFeature,
     WorkingHours,
 )
 
@@ -57,6 +58,9 @@ class Catalog:
     categories: dict[int, CustomerCategory]
     employees: dict[int, Employee]  # with their location
     rooms: dict[int, Room]  # with their location
+    features: dict[int, RoomFeature]
+    room_features: dict[int, frozenset[int]]  # room id -> its feature ids
+    topic_room_features: dict[int, frozenset[int]]  # topic id -> the features it requires
     working_hours: WeeklyHours
     opening_hours: WeeklyHours
     closed_days: dict[int, frozenset[date]]
@@ -79,6 +83,17 @@ class Catalog:
 
     def active_rooms(self) -> list[Room]:
         return [room for _, room in sorted(self.rooms.items()) if room.active]
+
+    # The one rule of rooms by feature: the search offers, and a hold takes, only a room
+    # that has every feature the topic requires and every one asked for besides.
+    def required_room_features(
+        self, topic: MeetingTopic | None, asked: frozenset[int] | None = None
+    ) -> frozenset[int]:
+        required = self.topic_room_features.get(topic.pk, frozenset()) if topic else frozenset()
+        return required | asked if asked else required
+
+    def room_has_features(self, room_id: int, required: frozenset[int]) -> bool:
+        return required <= self.room_features.get(room_id, frozenset())
 
     def active_topic(self, pk: int | None) -> MeetingTopic | None:
         topic = self.topics.get(pk) if pk is not None else None
@@ -144,7 +159,8 @@ def _closed_days_between(
     # A day either side: closed days are local dates, the window is UTC.
     found: dict[int, set[date]] = defaultdict(set)
     for location_id, day in (
-        ClosedDay.objects.filter(
+        ClosedDay.objects.closed()
+        .filter(
             location_id__in=location_ids,
             date__gte=(start - timedelta(days=1)).date(),
             date__lte=(end + timedelta(days=1)).date(),
@@ -272,7 +288,8 @@ def _load(token: str) -> Catalog:
 
     closed: dict[int, set[date]] = defaultdict(set)
     for location_id, day in (
-        ClosedDay.objects.filter(date__gte=since.date())
+        ClosedDay.objects.closed()
+        .filter(date__gte=since.date())
         .values_list("location_id", "date")
         .order_by()
     ):
@@ -284,6 +301,17 @@ def _load(token: str) -> Catalog:
         .order_by("employee_id", "start")
     ):
         absences[employee_id].append((away_from, away_until))
+
+    room_features: dict[int, set[int]] = defaultdict(set)
+    for room_id, feature_id in Room.features.through.objects.values_list(
+        "room_id", "roomfeature_id"
+    ).order_by():
+        room_features[room_id].add(feature_id)
+    topic_room_features: dict[int, set[int]] = defaultdict(set)
+    for topic_id, feature_id in MeetingTopic.required_room_features.through.objects.values_list(
+        "meetingtopic_id", "roomfeature_id"
+    ).order_by():
+        topic_room_features[topic_id].add(feature_id)
 
     questions: dict[int, list[InformationQuestion]] = defaultdict(list)
     for question in InformationQuestion.objects.order_by("topic_id", "position", "pk"):
@@ -297,6 +325,9 @@ def _load(token: str) -> Catalog:
         categories={c.pk: c for c in CustomerCategory.objects.order_by()},
         employees={e.pk: e for e in Employee.objects.select_related("location").order_by()},
         rooms={r.pk: r for r in Room.objects.select_related("location").order_by()},
+        features={f.pk: f for f in RoomFeature.objects.order_by()},
+        room_features={k: frozenset(v) for k, v in room_features.items()},
+        topic_room_features={k: frozenset(v) for k, v in topic_room_features.items()},
         working_hours={k: dict(v) for k, v in working.items()},
         opening_hours={k: dict(v) for k, v in opening.items()},
         closed_days={k: frozenset(v) for k, v in closed.items()},

@@ -34,6 +34,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from booking import tasks
 from booking.actors import CUSTOMER_KINDS
@@ -142,8 +143,8 @@ def lost_links(email: str, *, language: str, now: datetime | None = None) -> int
 
 
 def _listed(meeting: Meeting) -> dict[str, str]:
-    """One meeting of the lost-links email, its time written out in its own zone."""
-    zone = meeting_zone(meeting)
+    """One meeting of the lost-links email, its time written out in the customer's zone."""
+    zone = meeting_zone(meeting, recipient=CUSTOMER)
     start = meeting.start.astimezone(zone)
     when = f"{formats.date_format(start, 'l')}, {formats.date_format(start, 'DATETIME_FORMAT')}"
     return {
@@ -154,9 +155,20 @@ def _listed(meeting: Meeting) -> dict[str, str]:
     }
 
 
-def meeting_zone(meeting: Meeting) -> zoneinfo.ZoneInfo:
-    """The zone the meeting's times are shown in: the one rule, Meeting.display_zone."""
-    return meeting.display_zone
+def meeting_zone(meeting: Meeting, *, recipient: str) -> zoneinfo.ZoneInfo:
+    """The zone the meeting's times are shown in: the customer reads Meeting.customer_zone
+    (their own for online and phone), staff Meeting.display_zone."""
+    return meeting.customer_zone if recipient == CUSTOMER else meeting.display_zone
+
+
+def zone_note(meeting: Meeting, *, recipient: str) -> str:
+    """The sentence naming the customer's zone, in the active language (staff: none)."""
+    if recipient != CUSTOMER:
+        return ""
+    zone = meeting_zone(meeting, recipient=recipient).key
+    if meeting.in_customer_zone:
+        return _("All times are in your time zone, %(zone)s.") % {"zone": zone}
+    return _("All times are in the %(zone)s time zone.") % {"zone": zone}
 
 
 # --- Rendering: shared by every email --------------------------------------------------
@@ -246,7 +258,10 @@ def meeting_email(
     with translation.override(language):
         full = meeting_context(meeting, recipient=recipient, previous_start=previous_start)
     rendered = render_email(
-        template, {**full, **(context or {})}, language=language, zone=meeting_zone(meeting)
+        template,
+        {**full, **(context or {})},
+        language=language,
+        zone=meeting_zone(meeting, recipient=recipient),
     )
     return email_message(rendered, to=to, reply_to=reply_to, attachments=[invite(meeting)])
 
@@ -259,7 +274,7 @@ def meeting_context(
     The customer's manage link is for the customer only; calendar links make no sense
     for a cancelled meeting.
     """
-    zone = meeting_zone(meeting)
+    zone = meeting_zone(meeting, recipient=recipient)
     cancelled = meeting.status == MeetingStatus.CANCELLED
     location = meeting_location(meeting)
     return {
@@ -271,6 +286,7 @@ def meeting_context(
         "end": meeting.end.astimezone(zone),
         "previous_start": previous_start.astimezone(zone) if previous_start else None,
         "zone_name": zone.key,
+        "zone_note": zone_note(meeting, recipient=recipient),
         "location": location,
         "location_is_link": meeting.meeting_type == MeetingType.ONLINE
         and location.startswith(("https://", "http://")),

@@ -42,13 +42,28 @@ MESSAGES: dict[str, Promise] = {
         "Theme %(theme)r is a group session: reserve its time with themeId."
     ),
     "room_required": _("An in-person meeting on this topic needs a room."),
+    "room_lacks_features": _("This room lacks a feature the meeting needs: %(features)s."),
+    "room_features_need_room": _("Required room features need a room: give one."),
     "category_excluded": _("This topic is not offered to this customer category."),
     "unknown_value": _("Unknown value %(value)r."),
     "unknown_question": _("Unknown information question."),
     "answer_required": _("Please answer: %(question)s"),
     "answer_too_long": _("An answer can be at most %(limit)s characters."),
+    # Booked through a booking profile's page (booking.services.profiles).
+    "profile_field_required": _("Please fill in: %(name)s"),
+    "profile_field_unknown": _("This booking page has no field %(name)r."),
+    "profile_field_text": _("The field %(name)r takes text."),
+    "profile_field_too_long": _("%(name)s can be at most %(limit)s characters."),
+    "profile_closed": _("This booking page cannot be booked on that day."),
+    "profile_topic": _("This booking page does not offer %(topic)s."),
+    "profile_duration": _("This booking page does not offer meetings of %(minutes)s minutes."),
+    "profile_employee": _("This booking page books other employees."),
     "held_for_other_topic": _("The new time was held for another topic."),
     "moves_nowhere": _("This is the time your meeting already has."),
+    "move_length_mismatch": _(
+        "The new time lasts %(slot_length)s; the meeting lasts %(meeting_length)s."
+    ),
+    "room_feature_not_requestable": _("Room feature %(value)r cannot be asked for."),
     "search_end_before_start": _("The end of the search must be after its start."),
     "search_too_long": _("A search covers at most %(days)s days."),
     "duration_not_positive": _("The meeting duration must be positive."),

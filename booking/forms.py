@@ -10,6 +10,7 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from booking import catalog
 from booking.models import ANSWER_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, Customer
 from booking.validators import validate_single_line
 from config_data.models import (
@@ -19,17 +20,24 @@ from config_data.models import (
     Location,
     MeetingTopic,
     MeetingType,
+    RoomFeature,
 )
+from config_data.profile_text import FIELD_MAX_LENGTH, ProfileField
 
 ANY_EMPLOYEE = "any"
 
 
 class CategoryForm(forms.Form):
+    """The landing's `?category=` link: the switch's links are its only choices."""
+
     category = forms.ModelChoiceField(
         queryset=CustomerCategory.objects.all(),
         label=_("I am a"),
         empty_label=_("Choose…"),
-        error_messages={"invalid_choice": _("Please choose one of the listed options.")},
+        error_messages={
+            "required": _("Please choose one of the listed options."),
+            "invalid_choice": _("Please choose one of the listed options."),
+        },
     )
 
 
@@ -42,6 +50,23 @@ def offered_types(topic: MeetingTopic, employees: list[Employee]) -> list[str]:
     """Meeting types the topic allows and at least one of its employees offers."""
     offered = set().union(*(e.meeting_types for e in employees)) if employees else set()
     return [t for t in MeetingType.values if t in topic.meeting_types and t in offered]
+
+
+class RoomFeaturesField(forms.MultipleChoiceField):
+    """Checkboxes send `features=1&features=2`; the picker's links carry `features=1,2`."""
+
+    def to_python(self, value: Any) -> list[str]:
+        parts = (part.strip() for item in super().to_python(value) for part in item.split(","))
+        return [part for part in parts if part]
+
+
+def requestable_features(topic: MeetingTopic) -> list[RoomFeature]:
+    """What a customer may ask a room for: the features staff offer, less the topic's own.
+    From the kept configuration (booking/catalog.py): no query."""
+    config = catalog.current()
+    own = config.required_room_features(topic)
+    offered = [f for pk, f in config.features.items() if f.customer_requestable and pk not in own]
+    return sorted(offered, key=lambda f: (str(f).casefold(), f.pk))
 
 
 class OptionsForm(forms.Form):
@@ -60,6 +85,13 @@ class OptionsForm(forms.Form):
         empty_label=None,
     )
     employee = forms.ChoiceField(label=_("With whom?"))
+    features = RoomFeaturesField(
+        required=False,
+        label=_("The room should have"),
+        help_text=_("Only for meetings in person."),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Please choose one of the listed options.")},
+    )
 
     def __init__(self, *args, topic: MeetingTopic, employees: list[Employee], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -73,6 +105,12 @@ class OptionsForm(forms.Form):
         self.location_field.queryset = Location.objects.filter(pk__in=physical_locations)
         if MeetingType.PHYSICAL not in types:
             del self.fields["location"]
+        features = requestable_features(topic) if topic.needs_room_for_physical else []
+        self.requestable = {str(f.pk): f for f in features}
+        if MeetingType.PHYSICAL in types and features:
+            self.features_field.choices = [(str(f.pk), str(f)) for f in features]
+        else:
+            del self.fields["features"]
         employee_field = cast(forms.ChoiceField, self.fields["employee"])
         employee_field.choices = [(ANY_EMPLOYEE, _("Any available employee"))] + [
             (str(e.pk), self._employee_label(e, many_locations=len(physical_locations) > 1))
@@ -89,6 +127,11 @@ class OptionsForm(forms.Form):
     def location_field(self) -> forms.ModelChoiceField:
         """Only while the topic allows in-person meetings (KeyError otherwise)."""
         return cast(forms.ModelChoiceField, self.fields["location"])
+
+    @property
+    def features_field(self) -> RoomFeaturesField:
+        """Only while customers may ask an in-person meeting's room for features."""
+        return cast(RoomFeaturesField, self.fields["features"])
 
     @property
     def branches(self) -> QuerySet[Location]:
@@ -113,6 +156,9 @@ class OptionsForm(forms.Form):
         if meeting_type is None:
             return data
         location = data.get("location")
+        # The features asked of the room, as objects; they matter only in person.
+        chosen = (data.get("features") or []) if meeting_type == MeetingType.PHYSICAL else []
+        data["features"] = [self.requestable[pk] for pk in chosen if pk in self.requestable]
         if meeting_type != MeetingType.PHYSICAL:
             data["location"] = location = None
         elif location is None:
@@ -179,6 +225,10 @@ def answer_field_name(question: InformationQuestion) -> str:
     return f"answer_{question.pk}"
 
 
+def profile_field_name(variable: str) -> str:
+    return f"field_{variable}"
+
+
 class DetailsForm(forms.Form):
     """Who is coming and what it is about, plus the topic's information questions."""
 
@@ -207,9 +257,24 @@ class DetailsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, questions: list[InformationQuestion], **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        questions: list[InformationQuestion],
+        profile_fields: list[ProfileField] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autocomplete"] = "name"
+        # A booking profile's {{variables}} (config_data/profile_text.py): one text field each.
+        self.profile_fields = profile_fields or []
+        for variable in self.profile_fields:
+            self.fields[profile_field_name(variable.name)] = forms.CharField(
+                label=variable.label,
+                required=variable.required,
+                max_length=FIELD_MAX_LENGTH,
+                error_messages={"required": _("Please fill in this field.")},
+            )
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.questions = questions
         for question in questions:
@@ -232,6 +297,16 @@ class DetailsForm(forms.Form):
 
     def answer_fields(self) -> list[forms.BoundField]:
         return [self[answer_field_name(q)] for q in self.questions]
+
+    def profile_values(self) -> dict[str, str]:
+        """The profile's fields as the service takes them: variable name -> value."""
+        return {
+            v.name: self.cleaned_data.get(profile_field_name(v.name), "")
+            for v in self.profile_fields
+        }
+
+    def profile_bound_fields(self) -> list[forms.BoundField]:
+        return [self[profile_field_name(v.name)] for v in self.profile_fields]
 
     def draft(self) -> dict[str, str]:
         """The entered values of this form's fields (nothing else that was posted), to offer

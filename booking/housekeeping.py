@@ -5,7 +5,9 @@ sessions, marks stale holds expired (through the service, so each records its `e
 event and what follows it), dispatches again events whose dispatch was lost
 (booking.effects.dispatch_lost), deletes finished tasks and side-effect records older than
 BOOKME_KEEP_TASK_RESULTS_DAYS, queues again side effects whose task was lost, and, when
-BOOKME_PURGE_PERSONAL_DATA_DAYS is set, deletes meetings that ended that long ago.
+BOOKME_PURGE_PERSONAL_DATA_DAYS is set, deletes meetings that ended that long ago. It also
+imports every location's public holidays for this year and next (config_data.holidays):
+writing nothing unless a year began or the holidays changed.
 
 The key of each run is its time bucket ("housekeeping:<bucket start>"), so however many
 processes start the chain (every `migrate` does, and every worker as it starts its first
@@ -29,6 +31,7 @@ from booking import effects, tasks
 from booking.api.oauth import purge_expired_tokens
 from booking.models import Customer, Meeting, SideEffectRun, SideEffectStatus, TimeSlot
 from booking.services import expire_stale_holds
+from config_data.holidays import sync_all_public_holidays
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +103,7 @@ def housekeeping() -> None:
         "requeued": tasks.requeue_lost(now),
         "task_records": delete_old_task_records(now),
         "meetings": purge_personal_data(now),
+        "holidays": import_public_holidays(now),
     }
     logger.info("Housekeeping: %s", done)
 
@@ -146,6 +150,13 @@ def delete_old_task_records(now: datetime) -> int:
         done_at__lt=cutoff,
     ).delete()
     return results + runs
+
+
+def import_public_holidays(now: datetime) -> int:
+    """Every location's public holidays for this year and next; the days added, renamed
+    or removed."""
+    result = sync_all_public_holidays(now=now)
+    return result.added + result.renamed + result.removed
 
 
 def purge_personal_data(now: datetime) -> int:

@@ -36,8 +36,7 @@ def meeting_location(meeting: Meeting) -> str:
     """Where the meeting happens, as one text: address lines, an online link or "Phone"."""
     employee, room = meeting.employee, meeting.room
     if meeting.meeting_type == MeetingType.ONLINE:
-        link = employee.online_meeting_link if employee else ""
-        return link or _("Online")
+        return meeting.join_link or _("Online")
     if meeting.meeting_type == MeetingType.PHONE:
         return _("Phone")
     if room is not None:
@@ -72,6 +71,8 @@ def _attendee(meeting: Meeting, *, cancelled: bool) -> vCalAddress:
 
 def _description(meeting: Meeting, description: str | None) -> str:
     body = description if description is not None else meeting.description
+    if description is None and meeting.profile_text:  # booked through a profile's page
+        body = f"{meeting.profile_text}\n\n{body.strip()}"
     hint = _("Reschedule or cancel this meeting: %(url)s") % {"url": manage_url(meeting)}
     return f"{body.strip()}\n\n{hint}" if body.strip() else hint
 
@@ -99,7 +100,7 @@ def meeting_calendar(
         event.add("last-modified", meeting.updated_at.astimezone(UTC))
         event.add("dtstart", meeting.start.astimezone(UTC))
         event.add("dtend", meeting.end.astimezone(UTC))
-        event.add("summary", title or meeting.topic.name)
+        event.add("summary", title or meeting.subject)
         event.add("description", _description(meeting, description))
         location = meeting_location(meeting)
         if location:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import secrets
 import uuid
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import connections, models
@@ -16,7 +15,21 @@ from django.db.models import Exists, F, Func, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from booking.constraints import PostgresExclusionConstraint
+from booking.customer_models import Customer
 from booking.errors import InvalidRequest
+
+# Kept in their own modules; imported here for the models' use and for
+# `from booking.models import ...` elsewhere.
+from booking.session_keys import (  # noqa: F401
+    GROUP_SESSION_PREFIX,
+    SINGLE_SESSION_PREFIX,
+    group_session_key,
+    is_group_session,
+    is_single_session,
+    new_session_key,
+    single_session_key,
+)
+from booking.zones import customer_own_zone, customer_zone, known_zone, resolved_zone
 from config_data.models import (
     CustomerCategory,
     Employee,
@@ -24,6 +37,7 @@ from config_data.models import (
     MeetingTopic,
     MeetingType,
     Room,
+    validate_timezone,
 )
 
 
@@ -35,53 +49,6 @@ class TsTzRange(Func):
 def _blocked_range(start: object, end: object) -> TsTzRange:
     """tstzrange(start, end, '[)') typed as a range, for the && lookup."""
     return TsTzRange(start, end, RangeBoundary(), output_field=DateTimeRangeField())
-
-
-class Customer(models.Model):
-    # An API client may name a customer by its own reference only (seed 001's customerId):
-    # then name and email stay blank and display_name shows the reference.
-    name = models.CharField(_("name"), max_length=200, blank=True)
-    email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    external_id = models.CharField(
-        _("external id"), max_length=100, blank=True, help_text=_("The API's customerId.")
-    )
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="customer",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("customer")
-        verbose_name_plural = _("customers")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["external_id"],
-                condition=~Q(external_id=""),
-                name="customer_unique_external_id",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.display_name} <{self.email}>" if self.email else self.display_name
-
-    @property
-    def client_reference(self) -> str:
-        """The customerId the API client sent (external_id is "<application id>:<theirs>")."""
-        return self.external_id.partition(":")[2]
-
-    @property
-    def display_name(self) -> str:
-        """The name to show: never empty, the client's reference when the name is unknown."""
-        if self.name:
-            return self.name
-        reference = self.client_reference or str(self.pk or "")
-        return _("Customer %(reference)s") % {"reference": reference}
 
 
 class TimeSlotStatus(models.TextChoices):
@@ -103,53 +70,6 @@ LONGEST_BLOCK_HOURS = LONGEST_BLOCK // timedelta(hours=1)
 # waiting for its meeting) counts here until its expiry passes and a service marks it
 # Expired; queries use TimeSlotQuerySet.active(now).
 OCCUPYING_STATUSES = [TimeSlotStatus.RESERVED, TimeSlotStatus.BOOKED]
-
-
-# A slot's session_key says which seats share one time: a private meeting has a key of its
-# own ("single:..."), the seats of a group session share one ("group:..."). These helpers are
-# the only place that spells the prefixes.
-SINGLE_SESSION_PREFIX = "single:"
-GROUP_SESSION_PREFIX = "group:"
-
-
-def single_session_key(suffix: str) -> str:
-    return f"{SINGLE_SESSION_PREFIX}{suffix}"
-
-
-def new_session_key() -> str:
-    return single_session_key(uuid.uuid4().hex)
-
-
-def group_session_key(
-    *, topic_id: int, employee_id: int | None, room_id: int | None, start: datetime
-) -> str:
-    """The key every seat of one group session shares: same topic, people, room and start."""
-    return f"{GROUP_SESSION_PREFIX}{topic_id}:{employee_id}:{room_id}:{start.isoformat()}"
-
-
-def is_single_session(session_key: str) -> bool:
-    return session_key.startswith(SINGLE_SESSION_PREFIX)
-
-
-def is_group_session(session_key: str) -> bool:
-    return session_key.startswith(GROUP_SESSION_PREFIX)
-
-
-def resolved_zone(
-    *, room: Room | None = None, employee: Employee | None = None
-) -> zoneinfo.ZoneInfo:
-    """The zone a meeting's times are shown in, on the page, in emails, invites and the API.
-
-    An in-person meeting happens where its room is, so a room decides: its own zone if it
-    sets one, else its location's. Without a room the customer meets the employee, whose
-    hours are written in the employee's own zone (else the employee's location's). A slot
-    with neither cannot exist; settings.TIME_ZONE is only the last resort.
-    """
-    if room is not None:
-        return zoneinfo.ZoneInfo(room.effective_timezone)
-    if employee is not None:
-        return zoneinfo.ZoneInfo(employee.effective_timezone)
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class TimeSlotQuerySet(models.QuerySet["TimeSlot"]):
@@ -426,6 +346,7 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
             "topic",
             "customer",
             "customer_category",
+            "profile",
         )
 
 
@@ -453,6 +374,14 @@ class Meeting(models.Model):
         help_text=_("Who booked it: client:<id>, session:<key> or user:<id>."),
     )
     language = models.CharField(_("language"), max_length=10, default="en")
+    # The zone the customer booked in (the website's picker); see customer_zone.
+    customer_timezone = models.CharField(
+        _("customer's time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_("The customer sees online and phone meetings in this IANA zone."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -467,6 +396,31 @@ class Meeting(models.Model):
     outcome_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
     # Staff's own note on the meeting; never shown to the customer or sent through the API.
     internal_note = models.TextField(_("internal note"), blank=True, max_length=5000)
+    # Booked through a profile's page: kept as a reference only (PROTECT keeps that record;
+    # staff end a profile with its period or its active switch). What the customer was sent
+    # is the meeting's own below, so editing the profile later changes no booked meeting.
+    profile = models.ForeignKey(
+        "config_data.BookingProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("booking profile"),
+    )
+    # The customer's values for the profile's {{variables}} (booking.services.profiles).
+    profile_fields = models.JSONField(_("profile fields"), default=dict, blank=True)
+    # The profile's texts as filled in at booking (booking.services.profiles.profile_texts),
+    # as MeetingAnswer.question_text keeps the question: "" without a profile or text.
+    profile_subject = models.TextField(_("meeting subject"), blank=True, editable=False)
+    profile_text = models.TextField(_("meeting description"), blank=True, editable=False)
+    profile_link = models.TextField(_("online meeting link"), blank=True, editable=False)
+    # Room features the customer asked for (the options step): a move must keep them.
+    requested_room_features = models.ManyToManyField(
+        "config_data.RoomFeature",
+        blank=True,
+        related_name="requesting_meetings",
+        verbose_name=_("requested room features"),
+    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -496,6 +450,20 @@ class Meeting(models.Model):
         return self.time_slot.employee
 
     @property
+    def subject(self) -> str:
+        """The meeting's title everywhere: the subject it was booked with, else the topic."""
+        return self.profile_subject or str(self.topic)
+
+    @property
+    def join_link(self) -> str:
+        """The online meeting's address: the profile's as booked (its own room per meeting
+        when the pattern holds {reference}), else the employee's; "" for none."""
+        if self.profile_link:
+            return self.profile_link
+        employee = self.employee
+        return employee.online_meeting_link if employee is not None else ""
+
+    @property
     def room(self) -> Room | None:
         return self.time_slot.room
 
@@ -511,6 +479,52 @@ class Meeting(models.Model):
     def display_zone(self) -> zoneinfo.ZoneInfo:
         """The zone the meeting's times are shown in everywhere: see resolved_zone."""
         return self.time_slot.display_zone
+
+    @property
+    def customer_zone(self) -> zoneinfo.ZoneInfo:
+        """The zone every customer-facing page, email and list shows the meeting in (staff
+        and the API keep display_zone): see booking.models.customer_zone."""
+        return self.customer_zone_for(self.time_slot)
+
+    def customer_zone_for(
+        self, slot: TimeSlot, *, customer_timezone: str | None = None
+    ) -> zoneinfo.ZoneInfo:
+        """The zone the customer would see `slot` in as this meeting's time (a move), with
+        `customer_timezone` stored by then (None: the one stored now)."""
+        return customer_zone(
+            meeting_type=self.meeting_type,
+            customer_timezone=(
+                self.customer_timezone if customer_timezone is None else customer_timezone
+            ),
+            display_zone=slot.display_zone,
+        )
+
+    @property
+    def in_customer_zone(self) -> bool:
+        """Shown in the customer's own zone rather than the branch's (the pages say so)."""
+        return customer_own_zone(self.meeting_type, self.customer_timezone) is not None
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """The field validators, but the zone checked against the list known_zone read
+        once: the field's validate_timezone scans the zone files on every call, and
+        full_clean runs on every booking."""
+        skipped = set(exclude or ())
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude={*skipped, "customer_timezone"})
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        value = self.customer_timezone
+        if "customer_timezone" not in skipped and value and known_zone(value) is None:
+            errors.setdefault("customer_timezone", []).append(
+                ValidationError(
+                    _("%(value)s is not an IANA time zone (e.g. Europe/Copenhagen)."),
+                    code="invalid",
+                    params={"value": value},
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def change_deadline(self) -> datetime:

@@ -31,6 +31,7 @@ from booking.availability import (
 )
 from booking.models import Meeting, MeetingOutcome, MeetingQuerySet, MeetingStatus
 from config_data.models import Absence, ClosedDay, Employee, Location, Room
+from config_data.translation import ShownText
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -260,7 +261,7 @@ def load_report(locations: QuerySet[Location], start: date, end: date) -> Report
             "opening_hours",
             Prefetch(
                 "closed_days",
-                queryset=ClosedDay.objects.filter(date__gte=start, date__lte=end),
+                queryset=ClosedDay.objects.closed().filter(date__gte=start, date__lte=end),
             ),
         )
     }
@@ -291,7 +292,9 @@ def load_report(locations: QuerySet[Location], start: date, end: date) -> Report
         )
     )
     advisers = []
-    for employee in employees.order_by("location__name", "name"):
+    # Names as the reader's language shows them, never the original column (translation.py).
+    branch_order = ShownText("name", "location__").asc()
+    for employee in employees.order_by(branch_order, "name"):
         calendar = calendars[employee.location_id]
         window = windows[employee.location_id]
         weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
@@ -319,7 +322,10 @@ def load_report(locations: QuerySet[Location], start: date, end: date) -> Report
         )
 
     rooms = []
-    for room in Room.objects.filter(location__in=locations).order_by("location__name", "name"):
+    rooms_in_order = Room.objects.filter(location__in=locations).order_by(
+        branch_order, ShownText("name").asc()
+    )
+    for room in rooms_in_order:
         window = windows[room.location_id]
         open_spans = location_open_spans(calendars[room.location_id], *window)
         booked = booked_minutes(booked_by_room.get(room.pk, []), window)
@@ -352,7 +358,7 @@ def _meeting_rows(
         "created_at",
         "status",
         "outcome",
-        "topic__name",
+        ShownText("name", "topic__"),
         "time_slot__employee_id",
         "time_slot__room_id",
         "time_slot__employee__location_id",

@@ -9,24 +9,34 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import Any
+from datetime import datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Q
+from django.utils import timezone
 
 from booking import availability as engine
 from booking import catalog
+from booking.busy import busy_rows, instant, occupies
 from booking.errors import InvalidRequest, SlotUnavailable
-from booking.models import LONGEST_BLOCK, OCCUPYING_STATUSES, TimeSlot, is_group_session
+from booking.models import is_group_session
+from config_data.holidays import window_end
 from config_data.models import Employee, MeetingTopic, MeetingType, Room
 
 # Used when the API searches or reserves without a theme.
 DEFAULT_DURATION = timedelta(minutes=60)
 DEFAULT_STEP = timedelta(minutes=30)
 NO_TOPIC_HORIZON = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class ProfileRestriction:
+    """A booking profile's limits on a search: whose calendars, and when (each employee's
+    window is read in their own zone)."""
+
+    employee_ids: frozenset[int]
+    window: engine.ProfileWindow
+    profile_id: int | None = None  # remembered with a hold, for the meeting
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,9 @@ class SlotSearch:
     require_employee: bool = True  # requireEmployeeParticipation
     location_id: int | None = None
     ignore_session_key: str = ""  # a meeting being moved does not block itself
+    profile: ProfileRestriction | None = None  # booked through a profile's page
+    # Feature ids an in-person meeting's room must have, besides the topic's own.
+    room_features: frozenset[int] | None = None
 
 
 def max_search_window() -> timedelta:
@@ -66,28 +79,45 @@ def validate_search(search: SlotSearch) -> None:
 def rules_for(search: SlotSearch, *, now: datetime) -> engine.SlotRules:
     requested = search.meeting_types or frozenset(MeetingType.values)
     topic = search.topic
+    # Public holidays are imported for this year and next (config_data/holidays.py): a
+    # longer horizon would offer the year after's holidays as open days.
+    last = window_end(now, _holiday_zone(search.location_id))
     if topic is None:
         return engine.SlotRules(
             duration=search.duration or DEFAULT_DURATION,
             step=DEFAULT_STEP,
             earliest=now,
-            latest=now + NO_TOPIC_HORIZON,
+            latest=min(now + NO_TOPIC_HORIZON, last),
             meeting_types=requested,
-            room_for_physical=search.require_room,
+            # Asking for room features asks for a room that has them.
+            room_for_physical=search.require_room or bool(search.room_features),
             require_room=search.require_room,
         )
     return engine.SlotRules(
         duration=search.duration or timedelta(minutes=topic.duration),
         step=timedelta(minutes=topic.slot_step),
         earliest=now + timedelta(minutes=topic.minimum_notice),
-        latest=now + timedelta(days=topic.booking_horizon),
+        latest=min(now + timedelta(days=topic.booking_horizon), last),
         meeting_types=topic.meeting_types & requested,
         buffer_before=timedelta(minutes=topic.buffer_before),
         buffer_after=timedelta(minutes=topic.buffer_after),
-        room_for_physical=topic.requires_room,
+        room_for_physical=topic.requires_room or bool(search.room_features),
         require_room=search.require_room,
         capacity=topic.capacity,
     )
+
+
+def _holiday_zone(location_id: int | None) -> tzinfo:
+    """The searched location's zone (read from the kept catalog), else the site's."""
+    if location_id is not None:
+        config = catalog.current()
+        for location in (
+            *(e.location for e in config.employees.values()),
+            *(r.location for r in config.rooms.values()),
+        ):
+            if location.pk == location_id:
+                return location.zone
+    return timezone.get_default_timezone()
 
 
 @dataclass
@@ -139,6 +169,7 @@ def _load(search: SlotSearch, rules: engine.SlotRules, *, now: datetime) -> _Loa
                 meeting_types=e.meeting_types,
                 absences=time_off.absences.get(e.pk, []),
                 busy=busy.by_employee[e.pk],
+                profile=search.profile.window if search.profile is not None else None,
             )
             for e in employees
         ],
@@ -175,6 +206,8 @@ def _employees(search: SlotSearch, config: catalog.Catalog) -> list[Employee]:
         employees = [e for e in employees if e.pk in wanted]
     if search.location_id is not None:
         employees = [e for e in employees if e.location_id == search.location_id]
+    if search.profile is not None:
+        employees = [e for e in employees if e.pk in search.profile.employee_ids]
     return employees
 
 
@@ -189,6 +222,9 @@ def _rooms(
     if not needs_rooms:
         return []
     rooms = config.active_rooms()
+    required = config.required_room_features(search.topic, search.room_features)
+    if required:
+        rooms = [r for r in rooms if config.room_has_features(r.pk, required)]
     if search.room_ids is not None:
         wanted = set(search.room_ids)
         rooms = [r for r in rooms if r.pk in wanted]
@@ -243,10 +279,10 @@ def _busy(
     # Only a group topic needs the sessions' own times; fewer columns load faster.
     topic = search.topic
     group_topic_id = topic.pk if topic is not None and topic.capacity > 1 else None
-    busy_rows = _busy_rows(
+    rows = busy_rows(
         busy_start, busy_end, employee_ids, room_ids, with_sessions=group_topic_id is not None
     )
-    for row in busy_rows:
+    for row in rows:
         status, expires_at, employee_id, room_id, b_start, b_end, key = row[:7]
         if not occupies(status, expires_at, now):
             continue
@@ -261,70 +297,6 @@ def _busy(
             seat = [employee_id, room_id, instant(row[8]), instant(row[9]), 0]
             busy.seats.setdefault(key, seat)[4] += 1
     return busy
-
-
-def _busy_rows(
-    start: datetime,
-    end: datetime,
-    employee_ids: list[int],
-    room_ids: list[int],
-    *,
-    with_sessions: bool,
-) -> list[tuple]:
-    """TimeSlot.objects.overlapping(start, end).for_resources(...) as plain rows, timestamps
-    as text (see instant). Written out in SQL: building the same queryset took longer than
-    running it for a one-day search (tests/booking/test_search.py compares the two).
-
-    Whether a slot is active is decided by the caller, not in SQL: with a status condition,
-    SQLite (no statistics) walks the status index over every booking ever made instead of
-    the employee and room indexes over the window.
-    """
-    resources = []
-    params: list[Any] = []
-    if employee_ids:
-        resources.append(f"employee_id IN ({', '.join(['%s'] * len(employee_ids))})")
-        params += employee_ids
-    if room_ids:
-        resources.append(f"room_id IN ({', '.join(['%s'] * len(room_ids))})")
-        params += room_ids
-    if not resources:
-        return []
-    columns = "status, CAST(expires_at AS text), employee_id, room_id, "
-    columns += "CAST(blocked_start AS text), CAST(blocked_end AS text), session_key"
-    if with_sessions:
-        columns += ', topic_id, CAST("start" AS text), CAST("end" AS text)'
-    adapt = connection.ops.adapt_datetimefield_value
-    sql = (
-        f"SELECT {columns} FROM {TimeSlot._meta.db_table} "
-        "WHERE blocked_start < %s AND blocked_start >= %s AND blocked_end > %s "
-        f"AND ({' OR '.join(resources)})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [adapt(end), adapt(start - LONGEST_BLOCK), adapt(start), *params])
-        return cursor.fetchall()
-
-
-def instant(text: str) -> datetime:
-    """A stored timestamp read as text, as UTC.
-
-    The busy times are the one bulky read of a search, and Django's datetime converters
-    (SQLite) and its psycopg timestamptz loader (pure Python, Django ticket #36960) cost
-    several times more than datetime.fromisoformat. Both backends give ISO text: SQLite
-    stores naive UTC, PostgreSQL answers in the session's UTC with an offset.
-    """
-    has_offset = "+" in text[19:] or "-" in text[19:]  # after "YYYY-MM-DD HH:MM:SS"
-    return datetime.fromisoformat(text if has_offset else text + "+00:00")
-
-
-def occupies(status: str, expires_at: datetime | str | None, now: datetime) -> bool:
-    """TimeSlotQuerySet.active() for one row: Reserved or Booked, not past an expiry."""
-    if status not in OCCUPYING_STATUSES:
-        return False
-    if expires_at is None:
-        return True
-    if isinstance(expires_at, str):
-        expires_at = instant(expires_at)
-    return expires_at > now
 
 
 def topic_allows_category(topic: MeetingTopic, category_id: int | None) -> bool:
@@ -369,6 +341,7 @@ class WantedSlot:
     room_id: int | None
     topic: MeetingTopic | None = None
     meeting_type: str | None = None
+    room_features: frozenset[int] | None = None  # asked for besides the topic's
 
 
 def offered_slot(wanted: WantedSlot, *, now: datetime, ignore_session_key: str = "") -> engine.Slot:
@@ -393,6 +366,7 @@ def offered_slot(wanted: WantedSlot, *, now: datetime, ignore_session_key: str =
         require_employee=employee_id is not None,
         require_room=room_id is not None,
         ignore_session_key=ignore_session_key,
+        room_features=wanted.room_features,
     )
     validate_search(search)
     if topic is not None:
@@ -403,7 +377,10 @@ def offered_slot(wanted: WantedSlot, *, now: datetime, ignore_session_key: str =
                 and (room_id is None or slot.room_id == room_id)
             ):
                 return slot
+        _check_room_features(wanted)  # a room without them is why: say so
         raise SlotUnavailable("time_no_longer_available", field="start")
+    if wanted.room_features:
+        _check_room_features(wanted)
 
     rules = rules_for(search, now=now)
     loaded = _load(search, rules, now=now)
@@ -418,6 +395,26 @@ def offered_slot(wanted: WantedSlot, *, now: datetime, ignore_session_key: str =
         raise SlotUnavailable("time_not_free", field="start")
     types = rules.meeting_types & (employee.meeting_types if employee else {engine.PHYSICAL})
     return engine.Slot(start, end, employee_id, room_id, frozenset(types))
+
+
+def _check_room_features(wanted: WantedSlot) -> None:
+    """A room asked for by id must have the required features: the search's rule (it
+    offers no other room), said plainly rather than as a time no longer free. Without a
+    topic no room is picked, so features asked for need a room given."""
+    config = catalog.current()
+    required = config.required_room_features(wanted.topic, wanted.room_features)
+    if not required:
+        return
+    if wanted.room_id is None:
+        if wanted.topic is None:
+            raise InvalidRequest("room_features_need_room", field="room")
+        return
+    if not config.room_has_features(wanted.room_id, required):
+        missing = sorted(
+            str(config.features[pk])
+            for pk in required - config.room_features.get(wanted.room_id, frozenset())
+        )
+        raise InvalidRequest("room_lacks_features", field="room", features=", ".join(missing))
 
 
 def minutes_text(length: timedelta) -> str:
@@ -480,12 +477,3 @@ def _check_some_topic_fits(
             steps=" or ".join(map(str, steps)),
             anchor=f"{anchor:%H:%M}",
         )
-
-
-def busy_resources_filter(*, employee_id: int | None, room_id: int | None) -> Q:
-    q = Q(pk__in=[])
-    if employee_id is not None:
-        q |= Q(employee_id=employee_id)
-    if room_id is not None:
-        q |= Q(room_id=room_id)
-    return q

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from booking.views import accounts, details, flow, lost_links, manage, waitlist
+from booking.views import (
+    accounts,
+    connected_apps,
+    details,
+    flow,
+    lost_links,
+    manage,
+    profiles,
+    waitlist,
+)
 
 app_name = "booking"
 
@@ -30,4 +39,6 @@ urlpatterns = [
     ),
     path("me/meetings/", accounts.my_meetings, name="my_meetings"),
     path("me/schedule/", accounts.my_schedule, name="my_schedule"),
+    path("me/apps/", connected_apps.connected_apps, name="connected_apps"),
+    path("p/<slug:slug>/", profiles.profile_page, name="profile"),
 ]

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from bookme_site.caches import cache_settings
+from bookme_site.embed import env_origins
 from bookme_site.env import env_bool, env_int, env_list, env_str, env_url, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: its admin classes and static files win
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "bookme_site.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "bookme_site.embed.PartitionedCookiesMiddleware",  # outside the two that set cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bookme_site.embed.EmbedMiddleware",  # after the two above: lets partners frame embed pages
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # records who made a change
@@ -88,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "bookme_site.embed.embed_context",
             ],
         },
     },
@@ -143,6 +148,12 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BookMe] "
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German")), ("da", _("Danish"))]
 LOCALE_PATHS = [BASE_DIR / "bookme_site" / "locale"]
+# What customers read (topics, categories, locations, rooms, questions) per language:
+# config_data/translation.py. English is required; a missing translation falls back to
+# English, then to any language filled in. An object created in code fills English too.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "de", "da")
+MODELTRANSLATION_AUTO_POPULATE = "default"
 # English dates and times the European way (24-hour clock, day before month).
 FORMAT_MODULE_PATH = ["bookme_site.formats"]
 TIME_ZONE = "Europe/Copenhagen"
@@ -223,6 +234,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Partner sites that may frame the booking pages in embed mode (`?embed=1`, bookme_site/embed.py):
+# comma-separated origins; none by default, so no page is framed anywhere. The cookies stay Lax
+# here: only answers in a partner's frame set theirs SameSite=None; Secure; Partitioned
+# (bookme_site.embed.PartitionedCookiesMiddleware), so embedding needs HTTPS.
+BOOKME_EMBED_ORIGINS = env_origins("BOOKME_EMBED_ORIGINS")
+# Django's refusal page, but rendered with the request: in a frame it stays embedded.
+CSRF_FAILURE_VIEW = "bookme_site.embed.csrf_failure"
 
 LOGGING = {
     "version": 1,
@@ -312,7 +330,11 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_SECONDS", 3600, minimum=60),
     "SCOPES": {"read": "Read configuration and availability", "write": "Reserve and book"},
     "DEFAULT_SCOPES": ["read"],
-    # The OAuth 2.0 Security BCP (RFC 9700): only the client credentials grant is used,
+    # A partner app's refresh token (authorization code flow) ends too: unused this many
+    # seconds after its access token expired (30 days by default), the person is asked again.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_REFRESH_TOKEN_SECONDS", 30 * 86400, minimum=60),
+    # The OAuth 2.0 Security BCP (RFC 9700): client credentials, and authorization code with
+    # PKCE S256 for partner apps (booking/api/oauth.py); no implicit or password grant;
     # tokens are stored hashed and are accepted in the Authorization header only.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,

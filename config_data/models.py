@@ -81,10 +81,34 @@ class MeetingTypesOffered(models.Model):
         return frozenset(t for t in MeetingType.values if getattr(self, t))
 
 
+def holiday_country_choices() -> list[tuple[str, str]]:
+    """Every country the holidays package knows (ISO 3166-1 alpha-2), by name."""
+    from config_data.holidays import country_choices
+
+    return country_choices()
+
+
 class Location(Address):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)  # unique per language: Meta
     timezone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Copenhagen", validators=[validate_timezone]
+    )
+    # Public holidays become closed days (config_data/holidays.py) for this year and next.
+    holiday_country = models.CharField(
+        _("public holidays of"),
+        max_length=2,
+        blank=True,
+        choices=holiday_country_choices,
+        help_text=_("Close on this country's public holidays. Leave blank for none."),
+    )
+    holiday_subdivision = models.CharField(
+        _("region"),
+        max_length=32,
+        blank=True,
+        help_text=_(
+            "Also close on this region's public holidays: its code, e.g. BY for Bavaria. "
+            "Leave blank for the national holidays only."
+        ),
     )
 
     history = HistoricalRecords()
@@ -93,6 +117,8 @@ class Location(Address):
         ordering = ["name"]
         verbose_name = _("location")
         verbose_name_plural = _("locations")
+        # Binds each language's column, not the original (config_data/translation.py).
+        constraints = [models.UniqueConstraint(fields=["name"], name="location_unique_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -103,6 +129,13 @@ class Location(Address):
     @cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def clean(self) -> None:
+        from config_data.holidays import subdivision_error
+
+        error = subdivision_error(self.holiday_country, self.holiday_subdivision)
+        if error:
+            raise ValidationError({"holiday_subdivision": error})
 
 
 class WeeklyInterval(models.Model):
@@ -163,13 +196,39 @@ class OpeningHours(WeeklyInterval):
         ]
 
 
+class ClosedDaySource(models.TextChoices):
+    MANUAL = "manual", _("Added by staff")
+    PUBLIC_HOLIDAY = "holiday", _("Public holiday")
+
+
+class ClosedDayQuerySet(models.QuerySet["ClosedDay"]):
+    def closed(self) -> ClosedDayQuerySet:
+        """The days the location is really closed: every reader of closed days asks this,
+        since an imported holiday that staff opened on stays as a row (see open_anyway)."""
+        return self.filter(open_anyway=False)
+
+
 class ClosedDay(models.Model):
     """A holiday or other day on which a location is closed."""
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closed_days")
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=100, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=10,
+        choices=ClosedDaySource.choices,
+        default=ClosedDaySource.MANUAL,
+    )
+    # An imported holiday staff removed: the row stays, so that the next import, which
+    # would create a missing holiday again, keeps the location open that day.
+    open_anyway = models.BooleanField(
+        _("open anyway"),
+        default=False,
+        help_text=_("Open on this public holiday after all; importing holidays again keeps it."),
+    )
 
+    objects = ClosedDayQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -178,34 +237,60 @@ class ClosedDay(models.Model):
         verbose_name_plural = _("closed days")
         constraints = [
             models.UniqueConstraint(fields=["location", "date"], name="closedday_unique_date"),
+            models.CheckConstraint(
+                condition=Q(open_anyway=False) | Q(source=ClosedDaySource.PUBLIC_HOLIDAY),
+                name="closedday_open_anyway_only_holidays",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.location}: {self.date:%Y-%m-%d}"
 
+    def clean(self) -> None:
+        # The check constraint again, with a message on the field for the admin's form.
+        if self.open_anyway and self.source != ClosedDaySource.PUBLIC_HOLIDAY:
+            raise ValidationError(
+                {
+                    "open_anyway": _(
+                        "Only an imported public holiday can be opened; delete a day staff added."
+                    )
+                }
+            )
+
 
 class CustomerCategory(models.Model):
     """The seed's customer type (customerCategoryId): Private, Business, ..."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)  # unique per language: Meta
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("customer category")
         verbose_name_plural = _("customer categories")
+        # Binds each language's column, not the original (config_data/translation.py).
+        constraints = [models.UniqueConstraint(fields=["name"], name="category_unique_name")]
 
     def __str__(self) -> str:
         return self.name
 
 
 class RoomFeature(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)  # unique per language: Meta
+    # Offered as a checkbox on the website's options step (e.g. step-free access); a
+    # feature staff alone care about (a whiteboard) stays off the customer's page.
+    customer_requestable = models.BooleanField(
+        _("customers may ask for it"),
+        default=False,
+        help_text=_("Offer it as a choice when customers book a meeting in person."),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("room feature")
         verbose_name_plural = _("room features")
+        # Binds each language's column, not the original (config_data/translation.py).
+        constraints = [models.UniqueConstraint(fields=["name"], name="feature_unique_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -232,6 +317,7 @@ class Room(Address):
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
         constraints = [
+            # Per language, not on the original column (config_data/translation.py).
             models.UniqueConstraint(fields=["location", "name"], name="room_unique_name"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="room_capacity_positive"),
         ]
@@ -358,162 +444,6 @@ class Absence(models.Model):
             raise ValidationError({"end": _("End must be after start.")})
 
 
-class MeetingTopicQuerySet(models.QuerySet["MeetingTopic"]):
-    def active(self) -> MeetingTopicQuerySet:
-        return self.filter(active=True)
-
-    def customer_bookable(self) -> MeetingTopicQuerySet:
-        return self.active().filter(customer_bookable=True)
-
-    def for_category(self, category: CustomerCategory | int | None) -> MeetingTopicQuerySet:
-        """Topics open to the category: those with no restriction, or listing it."""
-        if category is None:
-            return self.filter(customer_categories__isnull=True)
-        return self.filter(
-            Q(customer_categories__isnull=True) | Q(customer_categories=category)
-        ).distinct()
-
-
-# A reminder at most this long before the start: beyond the booking horizon it means little.
-REMINDER_MAX_MINUTES = 60 * 24 * 30
-REMINDERS_MAX = 5
-
-
-def default_reminder_offsets() -> list[int]:
-    """One reminder, 24 hours before the start."""
-    return [24 * 60]
-
-
-def validate_reminder_offsets(value: object) -> None:
-    """A short list of distinct whole minutes, each at least 1 and at most 30 days."""
-    if not isinstance(value, list) or not all(
-        type(minutes) is int and 1 <= minutes <= REMINDER_MAX_MINUTES for minutes in value
-    ):
-        raise ValidationError(
-            _(
-                "Enter a list of whole minutes before the start, each from 1 to %(max)s, "
-                "e.g. [1440, 60]."
-            ),
-            params={"max": REMINDER_MAX_MINUTES},
-        )
-    if len(value) > REMINDERS_MAX:
-        raise ValidationError(
-            _("At most %(max)s reminders per meeting."), params={"max": REMINDERS_MAX}
-        )
-    if len(set(value)) != len(value):
-        raise ValidationError(_("Each reminder time may appear only once."))
-
-
-class MeetingTopic(MeetingTypesOffered):
-    """The seed's theme: what a meeting is about and how it may be booked."""
-
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    description = models.TextField(_("description"), blank=True)
-    duration = models.PositiveIntegerField(_("duration (minutes)"), default=60)
-    customer_categories = models.ManyToManyField(
-        CustomerCategory,
-        blank=True,
-        related_name="topics",
-        verbose_name=_("customer categories"),
-        help_text=_("Leave empty to allow every category."),
-    )
-    customer_bookable = models.BooleanField(_("customers may book it themselves"), default=True)
-    employees = models.ManyToManyField(
-        Employee, blank=True, related_name="topics", verbose_name=_("employees")
-    )
-    buffer_before = models.PositiveIntegerField(_("buffer before (minutes)"), default=0)
-    buffer_after = models.PositiveIntegerField(_("buffer after (minutes)"), default=0)
-    minimum_notice = models.PositiveIntegerField(_("minimum notice (minutes)"), default=120)
-    booking_horizon = models.PositiveIntegerField(_("booking horizon (days)"), default=60)
-    slot_step = models.PositiveIntegerField(_("slot step (minutes)"), default=30)
-    requires_room = models.BooleanField(_("an in-person meeting needs a room"), default=True)
-    capacity = models.PositiveSmallIntegerField(
-        _("customers per slot"),
-        default=1,
-        help_text=_("More than one makes a group session."),
-    )
-    change_cutoff = models.PositiveIntegerField(
-        _("cancel/reschedule cut-off (hours)"),
-        default=24,
-        help_text=_("Customers cannot cancel or reschedule later than this before the start."),
-    )
-    reminder_offsets = models.JSONField(
-        _("reminders (minutes before the start)"),
-        default=default_reminder_offsets,
-        blank=True,
-        validators=[validate_reminder_offsets],
-        help_text=_(
-            "When the customer gets a reminder email, in minutes before the meeting starts: "
-            "[1440] is 24 hours before, [1440, 60] adds one an hour before; empty or [] sends none."
-        ),
-    )
-    active = models.BooleanField(_("active"), default=True)
-
-    objects = MeetingTopicQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("meeting topic")
-        verbose_name_plural = _("meeting topics")
-        constraints = [
-            models.CheckConstraint(condition=Q(duration__gte=1), name="topic_duration_positive"),
-            models.CheckConstraint(condition=Q(slot_step__gte=1), name="topic_step_positive"),
-            models.CheckConstraint(
-                condition=Q(booking_horizon__gte=1), name="topic_horizon_positive"
-            ),
-            models.CheckConstraint(condition=Q(capacity__gte=1), name="topic_capacity_positive"),
-            models.CheckConstraint(
-                condition=Q(physical=True) | Q(online=True) | Q(phone=True),
-                name="topic_has_meeting_type",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        if self.reminder_offsets is None:  # the admin's emptied field: no reminders
-            self.reminder_offsets = []
-        if not (self.physical or self.online or self.phone):
-            raise ValidationError({"physical": _("Choose at least one meeting type.")})
-
-    @property
-    def needs_room_for_physical(self) -> bool:
-        return self.physical and self.requires_room
-
-
-def locations_without_rooms(employees: list[Employee]) -> list[Location]:
-    """Locations of these employees that have no active room: a room-bound topic fails there."""
-    location_ids = {e.location_id for e in employees}
-    with_rooms = set(
-        Room.objects.filter(location_id__in=location_ids, active=True).values_list(
-            "location_id", flat=True
-        )
-    )
-    return list(Location.objects.filter(pk__in=location_ids - with_rooms))
-
-
-class InformationQuestion(models.Model):
-    """A question the customer answers when booking the topic (seed 002)."""
-
-    topic = models.ForeignKey(
-        MeetingTopic, on_delete=models.CASCADE, related_name="information_questions"
-    )
-    text = models.CharField(_("question"), max_length=300)
-    help_text = models.CharField(_("clarification"), max_length=300, blank=True)
-    required = models.BooleanField(_("required"), default=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    class Meta:
-        ordering = ["topic", "position", "pk"]
-        verbose_name = _("information question")
-        verbose_name_plural = _("information questions")
-
-    def __str__(self) -> str:
-        return self.text
-
-
 class ConfigVersion(models.Model):
     """One row whose token changes, in the same transaction, whenever configuration does.
 
@@ -529,3 +459,19 @@ class ConfigVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+# Topics (with their questions), booking profiles and teams live in their own modules (this
+# one is long enough); importing them here registers them with the app and keeps
+# `from config_data.models import ...` working, migrations' references included.
+from config_data.profiles import BookingProfile, ProfileHours, Team  # noqa: E402, F401
+from config_data.topics import (  # noqa: E402, F401
+    REMINDER_MAX_MINUTES,
+    REMINDERS_MAX,
+    InformationQuestion,
+    MeetingTopic,
+    MeetingTopicQuerySet,
+    default_reminder_offsets,
+    locations_without_rooms,
+    validate_reminder_offsets,
+)

@@ -39,6 +39,24 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
             ) from None
 
 
+class TranslationWidget(widgets.CharWidget):
+    """A name in another language: blank is "none given" (NULL, which the unique names
+    allow many of), so the name falls back to English."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        return super().clean(value, row, **kwargs) or None
+
+
+def _translation(column: str) -> fields.Field:
+    return fields.Field(column_name=column, attribute=column, widget=TranslationWidget())
+
+
+# Names are matched in English, whatever language the admin is shown in: a file's
+# "location" and "name" columns mean the same on every desk. The other languages of a
+# room's name are columns of their own (config_data/translation.py).
+KEY = "name_en"
+
+
 def _named(model: type[Model], column: str, attribute: str, key: str) -> fields.Field:
     return fields.Field(
         column_name=column,
@@ -95,11 +113,14 @@ class BranchResource(resources.ModelResource):
 
 
 class RoomResource(BranchResource):
-    location = _named(Location, "location", "location", "name")
+    location = _named(Location, "location", "location", KEY)
+    name = fields.Field(column_name="name", attribute=KEY, widget=widgets.CharWidget())
+    name_de = _translation("name_de")
+    name_da = _translation("name_da")
     features = fields.Field(
         column_name="features",
         attribute="features",
-        widget=widgets.ManyToManyWidget(RoomFeature, separator="|", field="name"),
+        widget=widgets.ManyToManyWidget(RoomFeature, separator="|", field=KEY),
     )
 
     class Meta:
@@ -108,6 +129,8 @@ class RoomResource(BranchResource):
         fields = [
             "location",
             "name",
+            "name_de",
+            "name_da",
             "capacity",
             "features",
             "active",
@@ -122,7 +145,7 @@ class RoomResource(BranchResource):
 
 
 class EmployeeResource(BranchResource):
-    location = _named(Location, "location", "location", "name")
+    location = _named(Location, "location", "location", KEY)
 
     class Meta:
         model = Employee
@@ -183,7 +206,7 @@ class WorkingHoursResource(WeeklyIntervalResource):
 
 class OpeningHoursResource(WeeklyIntervalResource):
     owner_attribute = "location"
-    location = _named(Location, "location", "location", "name")
+    location = _named(Location, "location", "location", KEY)
 
     class Meta:
         model = OpeningHours

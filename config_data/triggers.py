@@ -67,12 +67,17 @@ def _statements(vendor: str, table: str) -> list[str]:
             f"FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}()",
         ]
     if vendor == "sqlite":
-        # SQLite has row triggers only; REPLACE also recreates a row that a flush removed.
+        # SQLite has row triggers only. An UPDATE, then an INSERT only if a flush removed
+        # the row: never a conflict, because the outer statement's conflict clause governs
+        # the trigger's too, and Django adds many-to-many rows with INSERT OR IGNORE, which
+        # made the former INSERT OR REPLACE here keep the old token.
+        token = "lower(hex(randomblob(16)))"
         return [
             f"CREATE TRIGGER IF NOT EXISTS {PREFIX}_{table}_{event} "
             f'AFTER {event.upper()} ON "{table}" '
-            f"BEGIN INSERT OR REPLACE INTO {VERSION_TABLE} (id, token) "
-            f"VALUES (1, lower(hex(randomblob(16)))); END"
+            f"BEGIN UPDATE {VERSION_TABLE} SET token = {token} WHERE id = 1; "
+            f"INSERT INTO {VERSION_TABLE} (id, token) SELECT 1, {token} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {VERSION_TABLE} WHERE id = 1); END"
             for event in ("insert", "update", "delete")
         ]
     raise NotImplementedError(f"configuration triggers for {vendor}")

@@ -1,5 +1,5 @@
-"""The lock files in bookme_site/requirements/ cover pyproject.toml: a dependency added without `make lock`
-fails here instead of being left out of every install."""
+"""The lock files in bookme_site/requirements/ cover pyproject.toml: a dependency added
+without `make lock` fails here instead of being left out of every install."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def test_every_declared_dependency_is_pinned_in_the_lock(lock, extras):
         for r in declared(extras)
         if not r.specifier.contains(pins[canonicalize_name(r.name)], prereleases=True)
     ]
-    assert not outside, f"bookme_site/requirements/{lock} pins versions pyproject.toml refuses: {outside}"
+    assert not outside, (
+        f"bookme_site/requirements/{lock} pins versions pyproject.toml refuses: {outside}"
+    )
 
 
 def test_every_extra_has_a_lock():

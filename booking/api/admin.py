@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from oauth2_provider.admin import ApplicationAdmin
 from oauth2_provider.forms import ApplicationForm
+from oauth2_provider.models import get_application_model
 
 from booking.api.client_secrets import MIN_SECRET_LENGTH
 from booking.api.models import (
@@ -33,6 +34,8 @@ from booking.api.models import (
 from booking.roles import is_administrator
 from booking.webhooks import delivery_resend
 from config_data.admin import LOCAL_WIDGETS
+
+Application = get_application_model()
 
 
 class AdministratorsOnly(admin.ModelAdmin):
@@ -56,7 +59,53 @@ class AdministratorsOnly(admin.ModelAdmin):
         return is_administrator(request.user) and super().has_delete_permission(request, obj)
 
 
+# The grants BookMe serves: a client acting for itself, or a partner app acting for a
+# person. No implicit, password, device or OpenID Connect grant.
+ALLOWED_GRANTS = (
+    (Application.GRANT_CLIENT_CREDENTIALS, _("Client credentials: a service acting for itself")),
+    (
+        Application.GRANT_AUTHORIZATION_CODE,
+        _("Authorization code: a partner app acting for a signed-in person"),
+    ),
+)
+PARTNER_APP_HELP = _(
+    "A partner app (authorization code) acts for one person, after that person signs in "
+    "and allows it on the consent page. Its token reads only that person's own meetings "
+    "(as a customer) and schedule (as an employee), and the configuration: it cannot book, "
+    "change or cancel, and gets the read scope only. It must send PKCE with S256. "
+    "Confidential: a server keeps its secret; public: an app in a browser or on a phone, "
+    "without a secret. A client credentials client acts for itself with its own scopes."
+)
+
+
 class ApiApplicationForm(ApplicationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        grant = self.fields.get("authorization_grant_type")
+        if grant is not None:
+            grant.choices = ALLOWED_GRANTS
+            grant.help_text = PARTNER_APP_HELP
+        if "redirect_uris" in self.fields:
+            self.fields["redirect_uris"].help_text = _(
+                "Partner apps only: the exact https addresses the person is sent back to, "
+                "one per line."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("authorization_grant_type") == Application.GRANT_AUTHORIZATION_CODE:
+            # The person always sees who asks and for what: no silent consent, no OIDC.
+            if cleaned.get("skip_authorization"):
+                self.add_error(
+                    "skip_authorization",
+                    _("A partner app must always ask the person: leave this off."),
+                )
+            if cleaned.get("algorithm"):
+                self.add_error(
+                    "algorithm", _("OpenID Connect is not offered: choose no algorithm.")
+                )
+        return cleaned
+
     def clean_client_secret(self) -> str:
         # Secrets get a fast hash (booking/api/client_secrets.py): safe only when they are
         # long and random, so a short one typed by hand is refused.

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from booking.api import lookups
-from booking.api.auth import read
+from booking.api.auth import read_or_person
 from booking.api.docs import described, responses
 from booking.api.schemas import (
     CustomerTypeOut,
@@ -18,8 +18,10 @@ from booking.api.schemas import (
     RoomOut,
     TopicsQuery,
     meeting_types_out,
+    translations,
 )
 from config_data.models import CustomerCategory, Employee, Location, MeetingTopic, Room
+from config_data.translation import ShownText
 
 router = Router(tags=["1. Configuration"])
 
@@ -30,12 +32,13 @@ def location_out(location: Location) -> LocationOut:
         name=location.name,
         time_zone=location.timezone,
         address=location.address_lines(),
+        name_i18n_list=translations(location, "name"),
     )
 
 
 @router.get(
     "/bookme/meeting-topics",
-    auth=read,
+    auth=read_or_person,
     by_alias=True,
     response=responses({200: list[MeetingTopicOut]}, 400, 404),
     openapi_extra=described(400, 404),
@@ -53,7 +56,7 @@ def meeting_topics(request: HttpRequest, query: Query[TopicsQuery]) -> list[Meet
         topics = topics.for_category(
             lookups.category(query.customer_category_id, parameter="customerCategoryId")
         )
-    topics = topics.order_by("name").prefetch_related(
+    topics = topics.order_by(ShownText("name").asc()).prefetch_related(
         Prefetch("customer_categories", CustomerCategory.objects.only("pk")),
         Prefetch("employees", Employee.objects.bookable().only("pk")),
         "information_questions",
@@ -72,10 +75,16 @@ def meeting_topics(request: HttpRequest, query: Query[TopicsQuery]) -> list[Meet
             capacity=topic.capacity,
             information_questions=[
                 InformationQuestionOut(
-                    id=str(q.pk), text=q.text, help_text=q.help_text, required=q.required
+                    id=str(q.pk),
+                    text=q.text,
+                    help_text=q.help_text,
+                    required=q.required,
+                    text_i18n_list=translations(q, "text"),
                 )
                 for q in topic.information_questions.all()
             ],
+            name_i18n_list=translations(topic, "name"),
+            description_i18n_list=translations(topic, "description"),
         )
         for topic in topics
     ]
@@ -83,7 +92,7 @@ def meeting_topics(request: HttpRequest, query: Query[TopicsQuery]) -> list[Meet
 
 @router.get(
     "/config/customer-types",
-    auth=read,
+    auth=read_or_person,
     by_alias=True,
     response=responses({200: list[CustomerTypeOut]}),
     openapi_extra=described(),
@@ -92,14 +101,20 @@ def meeting_topics(request: HttpRequest, query: Query[TopicsQuery]) -> list[Meet
 def customer_types(request: HttpRequest) -> list[CustomerTypeOut]:
     """The `id` is the `customerCategoryId` of searches and meetings."""
     return [
-        CustomerTypeOut(id=str(c.pk), name=c.name, description=c.description)
-        for c in CustomerCategory.objects.order_by("name")
+        CustomerTypeOut(
+            id=str(c.pk),
+            name=c.name,
+            description=c.description,
+            name_i18n_list=translations(c, "name"),
+            description_i18n_list=translations(c, "description"),
+        )
+        for c in CustomerCategory.objects.order_by(ShownText("name").asc())
     ]
 
 
 @router.get(
     "/config/employees",
-    auth=read,
+    auth=read_or_person,
     by_alias=True,
     response=responses({200: list[EmployeeOut]}),
     openapi_extra=described(),
@@ -129,7 +144,7 @@ def employees(request: HttpRequest) -> list[EmployeeOut]:
 
 @router.get(
     "/config/rooms",
-    auth=read,
+    auth=read_or_person,
     by_alias=True,
     response=responses({200: list[RoomOut]}),
     openapi_extra=described(),
@@ -141,7 +156,7 @@ def rooms(request: HttpRequest) -> list[RoomOut]:
         Room.objects.filter(active=True)
         .select_related("location")
         .prefetch_related("features")
-        .order_by("location__name", "name")
+        .order_by(ShownText("name", prefix="location__").asc(), ShownText("name").asc())
     )
     return [
         RoomOut(
@@ -152,6 +167,7 @@ def rooms(request: HttpRequest) -> list[RoomOut]:
             capacity=r.capacity,
             features=[f.name for f in r.features.all()],
             address=r.address_lines(),
+            name_i18n_list=translations(r, "name"),
         )
         for r in rows
     ]

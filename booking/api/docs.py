@@ -10,7 +10,9 @@ ERROR_MEANINGS = {
     400: "Invalid input: malformed JSON, a wrong type, an unknown enum value, a reversed or "
     "too long range... `parameter` names the culprit.",
     401: "Missing, unknown or expired access token (see the WWW-Authenticate header).",
-    403: "The access token lacks the scope this operation needs.",
+    403: "The access token lacks the scope this operation needs, or is of the wrong kind "
+    "(`code` person_token_refused or person_token_required: a client's own token versus a "
+    "partner app's token acting for a person).",
     404: "Unknown resource (theme, customer category, employee, room, time slot, meeting), "
     "or one that belongs to another client.",
     409: "Conflict: the time is taken or overlaps another, the hold expired, or the time "

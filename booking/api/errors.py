@@ -40,6 +40,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "meeting_types": "meetingTypes",
         "employee": "explicitEmployeeIds",
         "room": "specificRooms",
+        "room_features": "requiredRoomFeatures",
         "topic": "theme",
         "customer_category": "customerCategoryId",
     },
@@ -49,6 +50,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "duration": "timeSlot.endDate",
         "employee": "timeSlot.employeeId",
         "room": "timeSlot.roomId",
+        "room_features": "requiredRoomFeatures",
         "status": "timeSlot.status",
         "topic": "themeId",
         "meeting_type": "meetingType",
@@ -61,6 +63,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     },
     "meeting": {
         "time_slot": "timeSlotId",
+        "start": "timeSlotId",  # the customer already has a meeting then
         "topic": "themeId",
         "meeting_type": "type",
         "employee": "employeeId",
@@ -87,7 +90,12 @@ API_CODES: dict[str, str] = {
     "invalid_json": "The request body is not valid JSON.",
     "unauthorized": "No access token, an unknown or an expired one.",
     "forbidden": "The access token lacks the scope the operation needs.",
+    "person_token_refused": "A token acting for a person (authorization code) may not use "
+    "this operation: it reads only that person's meetings and schedule and the configuration.",
+    "person_token_required": "The operation needs a token acting for a person "
+    "(authorization code), not a client's own token.",
     "not_found": "No such endpoint, or an unknown id (or another client's).",
+    "unknown_room_feature": "requiredRoomFeatures names a room feature that does not exist.",
     "method_not_allowed": "The endpoint does not take this HTTP method.",
     "conflict": "The object is not in the state the operation needs.",
     "body_too_large": "The request body is larger than the API takes.",

@@ -24,6 +24,39 @@ Send it on every call as `Authorization: Bearer $TOKEN`. Scope `read` covers the
 calls and the invite download; `write` covers everything that changes data.
 A token request without `scope` gets every scope the client is allowed.
 
+## Partner apps acting for a person
+
+A partner app shows a person their own meetings: an administrator registers it (in the admin,
+grant *Authorization code*, client type confidential for a server or public for a browser or
+phone app, its exact `https` redirect URIs). It uses the authorization code flow with PKCE;
+the code challenge must be `S256`:
+
+```sh
+VERIFIER=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+CHALLENGE=$(printf %s "$VERIFIER" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d =)
+# Send the person's browser to this address:
+echo "$BASE/o/authorize/?response_type=code&client_id=$CLIENT_ID&scope=read&state=xyz\\
+&redirect_uri=https://app.example/cb&code_challenge=$CHALLENGE&code_challenge_method=S256"
+```
+
+The person signs in, sees your app's name and what it may do, and presses Allow or Deny.
+You get `https://app.example/cb?code=...&state=xyz&iss=...` (or `error=access_denied`). Exchange
+the code within a minute (a public client leaves out `-u` and sends `client_id` instead):
+
+```sh
+curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=authorization_code -d code=$CODE \\
+  -d redirect_uri=https://app.example/cb -d code_verifier=$VERIFIER $BASE/o/token/
+```
+
+The token (scope `read` only; a `refresh_token` comes with it) acts for that person and reads
+nothing but their own: `GET /api/bookme/me/meetings` (meetings they booked as a customer),
+`GET /api/bookme/me/schedule` (an employee's confirmed meetings; 404 for anyone else), each
+with optional `startDate`/`endDate`; `GET /api/bookme/meetings/{id}` and its `/ical` for one
+of those meetings (anyone else's: 404); and the configuration calls of step 1. Every other
+call answers 403 with `code` `person_token_refused`, and a client's own token calling the
+`me` endpoints gets 403 `person_token_required`. Revoking the token (`/o/revoke_token/`) or
+deactivating the person's account ends it.
+
 ## Booking a meeting, step by step
 
 **1. Configuration.** What can be booked (themes), for which customer types, with whom, where:

@@ -1,7 +1,8 @@
 """Every object the API hands out or accepts, looked up in one place.
 
 Unknown ids, inactive configuration and another client's time slots or meetings
-all answer 404, so that nothing about other clients leaks.
+(or, for a partner app acting for a person, another person's meetings) all answer 404,
+so that nothing about other clients or people leaks.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
+from modeltranslation.utils import build_localized_fieldname
 
 from booking import catalog
+from booking.api import people
 from booking.api.auth import ApiCaller
 from booking.api.errors import ApiError
 from booking.api.schemas import to_pk
 from booking.models import Customer, Meeting, TimeSlot
-from config_data.models import CustomerCategory, Employee, MeetingTopic, Room
+from config_data.models import CustomerCategory, Employee, MeetingTopic, Room, RoomFeature
 
 M = TypeVar("M", bound=Model)
 
@@ -87,6 +91,33 @@ def room_pks(values: Sequence[str], *, parameter: str) -> list[int]:
     return _existing_pks(catalog.current().rooms, values, parameter=parameter, what="Room")
 
 
+def room_feature_pks(values: Sequence[str], *, parameter: str) -> frozenset[int]:
+    """Room features by id or by name in any of the site's languages (as /config/rooms
+    shows them, whatever Accept-Language was), or a 400 naming the first unknown one."""
+    features = catalog.current().features
+    found = set()
+    for value in values:
+        feature = features.get(to_pk(value) or 0) or _feature_named(features, value)
+        if feature is None:
+            raise ApiError(
+                400,
+                f"Room feature {value!r} not found.",
+                parameter=parameter,
+                code="unknown_room_feature",
+            )
+        found.add(feature.pk)
+    return frozenset(found)
+
+
+def _feature_named(features: dict[int, RoomFeature], value: str) -> RoomFeature | None:
+    wanted = value.strip().casefold()
+    columns = [build_localized_fieldname("name", code) for code, _name in settings.LANGUAGES]
+    for feature in features.values():
+        if any((getattr(feature, column) or "").casefold() == wanted for column in columns):
+            return feature
+    return None
+
+
 def own_time_slot(holder: str, value: str, *, parameter: str) -> TimeSlot:
     return _get(TimeSlot.objects.held_by(holder), value, parameter=parameter, what="Time slot")
 
@@ -94,6 +125,14 @@ def own_time_slot(holder: str, value: str, *, parameter: str) -> TimeSlot:
 def own_meeting(holder: str, value: str, *, parameter: str) -> Meeting:
     meetings = Meeting.objects.owned_by(holder).with_details().prefetch_related("answers")
     return _get(meetings, value, parameter=parameter, what="Meeting")
+
+
+def caller_meeting(caller: ApiCaller, value: str, *, parameter: str) -> Meeting:
+    """The meeting as this caller may read it: a client's own, or a person's own
+    (booking.api.people); anyone else's answers 404."""
+    if caller.user_id is not None:
+        return people.meeting(caller.user_id, value, parameter=parameter)
+    return own_meeting(caller.holder, value, parameter=parameter)
 
 
 def must_match(

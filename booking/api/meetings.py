@@ -13,7 +13,7 @@ from ninja import Body, Path, Router, Status
 from booking import catalog, privacy, services
 from booking.actors import Actor
 from booking.api import lookups
-from booking.api.auth import ApiCaller, ApiRequest, read, write
+from booking.api.auth import ApiCaller, ApiRequest, read_or_person, write
 from booking.api.docs import described, responses
 from booking.api.errors import ApiError, domain_errors
 from booking.api.schemas import (
@@ -32,7 +32,7 @@ from booking.api.schemas import (
 from booking.errors import InvalidRequest
 from booking.ical import meeting_calendar, meeting_location
 from booking.models import Customer, Meeting, MeetingAnswer, TimeSlot
-from config_data.models import Employee, Room
+from config_data.models import Employee, MeetingType, Room
 
 router = Router(tags=["5-6. Meetings"])
 
@@ -53,7 +53,14 @@ MEETING_EXAMPLE = {
 }
 
 
-def meeting_out(meeting: Meeting, answers: Iterable[MeetingAnswer] | None = None) -> MeetingOut:
+def meeting_out(
+    meeting: Meeting,
+    answers: Iterable[MeetingAnswer] | None = None,
+    *,
+    customer_reference: bool = True,
+) -> MeetingOut:
+    """The meeting as the API shows it. `customer_reference=False` leaves out the client's
+    own customerId (a partner app acting for a person must not see another client's)."""
     slot, customer = meeting.time_slot, meeting.customer
     return MeetingOut(
         id=str(meeting.pk),
@@ -71,7 +78,7 @@ def meeting_out(meeting: Meeting, answers: Iterable[MeetingAnswer] | None = None
         booked_by=cast(BookedByName, meeting.booked_by),
         description=meeting.description,
         customer=CustomerOut(
-            id=lookups.client_customer_id(customer),
+            id=lookups.client_customer_id(customer) if customer_reference else None,
             name=customer.name or None,
             email=customer.email or None,
             phone=customer.phone,
@@ -86,11 +93,18 @@ def meeting_out(meeting: Meeting, answers: Iterable[MeetingAnswer] | None = None
         ],
         location=meeting_location(meeting),
         time_zone=meeting.display_zone.key,
+        subject=meeting.subject,
+        join_link=_join_link(meeting),
         created_at=meeting.created_at,
         cancelled_at=meeting.cancelled_at,
         outcome=cast(MeetingOutcomeName, meeting.outcome) if meeting.outcome else None,
         outcome_at=meeting.outcome_at,
     )
+
+
+def _join_link(meeting: Meeting) -> str | None:
+    """An online meeting's address; null for the other types (nothing to join)."""
+    return (meeting.join_link or None) if meeting.meeting_type == MeetingType.ONLINE else None
 
 
 def _answers(given: dict[str, str] | None) -> dict[int, str]:
@@ -201,15 +215,21 @@ def create_meeting(request: ApiRequest, payload: MeetingIn) -> Status[MeetingOut
 
 @router.get(
     "/bookme/meetings/{meetingId}",
-    auth=read,
+    auth=read_or_person,
     by_alias=True,
     response=responses({200: MeetingOut}, 400, 404),
     openapi_extra=described(400, 404),
     summary="Get one of your meetings",
 )
 def get_meeting(request: ApiRequest, meeting_id: Id = MEETING_ID) -> MeetingOut:
-    """A meeting you created, with its status (confirmed or cancelled)."""
-    return meeting_out(lookups.own_meeting(request.auth.holder, meeting_id, parameter="meetingId"))
+    """A meeting you created, with its status (confirmed or cancelled).
+
+    With a partner app's token acting for a person: one of that person's meetings, as
+    customer or as employee (`customer.id` is then null); any other meeting answers 404.
+    """
+    caller = request.auth
+    meeting = lookups.caller_meeting(caller, meeting_id, parameter="meetingId")
+    return meeting_out(meeting, customer_reference=not caller.is_person)
 
 
 @router.post(
@@ -237,7 +257,7 @@ def cancel_meeting(request: ApiRequest, meeting_id: Id = MEETING_ID) -> MeetingO
 
 @router.post(
     "/bookme/meetings/{meetingId}/ical",
-    auth=read,
+    auth=read_or_person,
     response=responses({200: None}, 400, 404),
     openapi_extra=described(
         400,
@@ -265,8 +285,9 @@ def meeting_ical(
 ) -> HttpResponse:
     """The same invite the customer gets by email. Every body property is optional:
     `title` replaces the summary (default: the topic's name), `description` the meeting's.
+    A partner app acting for a person gets the invite of that person's meetings only.
     """
-    meeting = lookups.own_meeting(request.auth.holder, meeting_id, parameter="meetingId")
+    meeting = lookups.caller_meeting(request.auth, meeting_id, parameter="meetingId")
     ics = meeting_calendar(
         meeting,
         title=payload.title if payload else None,

@@ -1,10 +1,11 @@
 """The OAuth2 endpoints API clients need, and nothing else of django-oauth-toolkit.
 
-Mounted at /o/: token, revoke_token, introspect. oauth-toolkit's own URL list also
-brings application registration, authorised-token pages, the authorization code
-flow, device flow, OpenID Connect and metadata: any signed-in account could
-register a client there. None of that is mounted; staff create clients in the
-admin or with `manage.py create_api_client`.
+Mounted at /o/: token, revoke_token, introspect, and authorize (the consent page of the
+authorization code flow, for partner apps acting for a person: PKCE with S256 only).
+oauth-toolkit's own URL list also brings application registration, authorised-token
+pages, device flow, OpenID Connect and metadata: any signed-in account could register a
+client there. None of that is mounted; staff create clients in the admin or with
+`manage.py create_api_client`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -28,13 +29,22 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from oauth2_provider.models import get_access_token_model, get_application_model
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.models import clear_expired, get_access_token_model, get_application_model
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.oauth2_validators import OAuth2Validator
-from oauth2_provider.views import IntrospectTokenView, RevokeTokenView, TokenView
+from oauth2_provider.views import (
+    AuthorizationView,
+    IntrospectTokenView,
+    RevokeTokenView,
+    TokenView,
+)
 from oauthlib.common import Request as OauthlibRequest
+from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
 
+from booking.api import people
 from booking.api.client_secrets import ALGORITHM
 from booking.ratelimit import Window, client_address, hit, release
 
@@ -173,8 +183,10 @@ def purge_expired_tokens() -> int:
 
     There is no background worker yet, so every token request calls this: cache.add()
     is atomic, so one request per interval does the deletion (across processes when the
-    cache is shared) and the others pay one cache call. Tokens with a refresh token are
-    left to oauth-toolkit's `cleartokens` (client credentials never issue one).
+    cache is shared) and the others pay one cache call. The count is of access tokens
+    without a refresh token (client credentials never issue one); then oauth-toolkit's own
+    sweep removes what partner apps leave: spent or expired authorization codes, refresh
+    tokens past REFRESH_TOKEN_EXPIRE_SECONDS and their access tokens.
     """
     try:
         due = cache.add(CLEANUP_KEY, 1, timeout=settings.BOOKME_TOKEN_CLEANUP_SECONDS)
@@ -188,6 +200,7 @@ def purge_expired_tokens() -> int:
         expires__lt=timezone.now(), refresh_token__isnull=True
     )
     deleted, _ = expired.delete()
+    clear_expired()
     return deleted
 
 
@@ -270,6 +283,52 @@ class ResourceServerIntrospectView(IntrospectTokenView):
         return View.dispatch(self, request, *args, **kwargs)
 
 
+S256_REQUIRED = 'PKCE is required with code_challenge_method "S256" (RFC 7636).'
+
+
+@method_decorator(never_cache, name="dispatch")
+class ConsentView(AuthorizationView):
+    """GET /o/authorize/: the consent page of a partner app (templates/oauth2_provider/
+    authorize.html); POST: the person's Allow or Deny, back to the app's redirect URI.
+
+    oauth-toolkit signs anonymous visitors in first (the site's sign-in, then back here),
+    checks the client, its registered redirect URI and the response type (code only: no
+    implicit grant is allowed, COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT) and requires a code
+    challenge (PKCE_REQUIRED). Here the challenge must also be S256: a "plain" one (or
+    one without a method, which means plain) is refused before the page is shown, not
+    only when the code is made (COMPLIANT_BCP_RFC9700_PKCE_METHOD).
+    """
+
+    # The page and the person's answer; oauth-toolkit's view would take PUT as a POST.
+    http_method_names = ["get", "head", "post", "options"]
+
+    def validate_authorization_request(self, request: HttpRequest) -> tuple[list[str], dict]:
+        scopes, credentials = super().validate_authorization_request(request)
+        if credentials.get("code_challenge_method") != "S256":
+            error = InvalidRequestError(description=S256_REQUIRED, state=credentials.get("state"))
+            raise OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"])
+        return scopes, credentials
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["scope_explanations"] = people.scope_explanations(context.get("scopes", []))
+        context["never_allowed"] = people.NEVER_ALLOWED
+        # Where Allow or Deny leads: the person sees whose site gets the answer.
+        context["redirect_host"] = urlsplit(context.get("redirect_uri") or "").hostname or ""
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        redirect_uri = context.get("redirect_uri") if context.get("application") else None
+        if redirect_uri:
+            # The site's CSP lets forms post only to us, and browsers hold a form's redirect
+            # to that too: Allow and Deny lead to the app's registered (checked) redirect URI.
+            parts = urlsplit(redirect_uri)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            response._csp_update = {"form-action": [origin]}
+        return response
+
+
 def authenticated_client(request: HttpRequest) -> Any | None:
     """The application whose client id and secret the request carries, or None."""
     core = get_oauthlib_core()
@@ -286,4 +345,5 @@ urlpatterns = [
     path("token/", ThrottledTokenView.as_view(), name="token"),
     path("revoke_token/", ThrottledRevokeTokenView.as_view(), name="revoke-token"),
     path("introspect/", ResourceServerIntrospectView.as_view(), name="introspect"),
+    path("authorize/", ConsentView.as_view(), name="authorize"),
 ]

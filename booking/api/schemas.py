@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import Model
@@ -31,7 +32,7 @@ from booking.models import (
     TimeSlot,
 )
 from booking.validators import has_line_break_or_control
-from config_data.models import MeetingTopic
+from config_data.models import MeetingTopic, RoomFeature
 
 # Times outside this range are surely a mistake, and far ones overflow date arithmetic.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -142,6 +143,13 @@ Id = Annotated[
     Field(min_length=1, max_length=40, examples=["12345"]),
     AfterValidator(_no_nul),
 ]
+# A room feature by id or by name (in any of the site's languages).
+RoomFeatureRef = Annotated[
+    str,
+    BeforeValidator(_int_to_str),
+    Field(min_length=1, max_length=stored_length(RoomFeature, "name"), examples=["Screen"]),
+    AfterValidator(_no_nul),
+]
 InstantIn = Annotated[
     AwareDatetime,
     BeforeValidator(_short_instant),
@@ -188,11 +196,41 @@ class TopicsQuery(InSchema):
     )
 
 
+class TranslationOut(OutSchema):
+    """One language's text: seed 004's publicNameI18nList entries."""
+
+    language: str = Field(examples=["de"])
+    value: str = Field(examples=["Hypothekenberatung"])
+
+
+IN_EVERY_LANGUAGE = (
+    "The same text in every language it is written in (the plain field is in the "
+    "language of Accept-Language, else English)."
+)
+
+
+def in_every_language(name: str) -> Any:
+    """A list of translations, named as seed 004's publicNameI18nList ("I18n", not the
+    "I18N" that camelCase would make of "i18n")."""
+    return Field(alias=f"{name}I18nList", description=IN_EVERY_LANGUAGE)
+
+
+def translations(obj: Model, field: str) -> list[TranslationOut]:
+    """The languages `field` is filled in, in the site's order (no fallbacks)."""
+    found = []
+    for code, _label in settings.LANGUAGES:
+        value = getattr(obj, f"{field}_{code}", None)
+        if value:
+            found.append(TranslationOut(language=code, value=value))
+    return found
+
+
 class InformationQuestionOut(OutSchema):
     id: str
     text: str
     help_text: str
     required: bool
+    text_i18n_list: list[TranslationOut] = in_every_language("text")
 
 
 class MeetingTopicOut(OutSchema):
@@ -207,12 +245,16 @@ class MeetingTopicOut(OutSchema):
     requires_room: bool = Field(description="An in-person meeting needs a room.")
     capacity: int = Field(description="Customers per slot (1: a private meeting).")
     information_questions: list[InformationQuestionOut]
+    name_i18n_list: list[TranslationOut] = in_every_language("name")
+    description_i18n_list: list[TranslationOut] = in_every_language("description")
 
 
 class CustomerTypeOut(OutSchema):
     id: str = Field(examples=["123"])
     name: str = Field(examples=["Private"])
     description: str
+    name_i18n_list: list[TranslationOut] = in_every_language("name")
+    description_i18n_list: list[TranslationOut] = in_every_language("description")
 
 
 class LocationOut(OutSchema):
@@ -220,6 +262,7 @@ class LocationOut(OutSchema):
     name: str
     time_zone: str = Field(examples=["Europe/Copenhagen"])
     address: list[str]
+    name_i18n_list: list[TranslationOut] = in_every_language("name")
 
 
 class EmployeeOut(OutSchema):
@@ -244,6 +287,7 @@ class RoomOut(OutSchema):
     capacity: int
     features: list[str]
     address: list[str]
+    name_i18n_list: list[TranslationOut] = in_every_language("name")
 
 
 # --- time slots ------------------------------------------------------------------------
@@ -286,10 +330,21 @@ class AvailableQuery(InSchema):
         le=LONGEST_BLOCK // timedelta(minutes=1),
         description="Minutes; default: the topic's duration (or 60).",
     )
+    required_room_features: list[RoomFeatureRef] | None = Field(
+        None,
+        max_length=MAX_LIST_ITEMS,
+        description="BookMe extension: an in-person slot's room must have all of these room "
+        "features (ids or names, as /config/rooms lists them), besides the theme's own; "
+        "repeat the parameter or separate with commas.",
+    )
 
     # Plain list annotations, so that ninja reads repeated parameters; commas split here.
     _split = field_validator(
-        "explicit_employee_ids", "meeting_types", "specific_rooms", mode="before"
+        "explicit_employee_ids",
+        "meeting_types",
+        "specific_rooms",
+        "required_room_features",
+        mode="before",
     )(_split_commas)
 
 
@@ -325,6 +380,12 @@ class ReserveIn(InSchema):
     )
     meeting_type: MeetingTypeEnum | None = Field(
         None, description="BookMe extension: the slot must allow this meeting type."
+    )
+    required_room_features: list[RoomFeatureRef] | None = Field(
+        None,
+        max_length=MAX_LIST_ITEMS,
+        description="BookMe extension: the room must have all of these room features (ids or "
+        "names), besides the theme's own; as searched with requiredRoomFeatures.",
     )
 
 
@@ -431,6 +492,18 @@ class MeetingOut(OutSchema):
         "website and in emails: the room's, else the employee's (the invitation itself "
         "carries UTC instants).",
         examples=["Europe/Copenhagen"],
+    )
+    subject: str = Field(
+        "",
+        description="BookMe extension: the meeting's title as in the invitation: the booking "
+        "profile's subject as filled in when booked, else the topic's name.",
+        examples=["Call with Carla about Acme"],
+    )
+    join_link: str | None = Field(
+        None,
+        description="BookMe extension: the address to join an online meeting (a profile "
+        "may give each meeting a room of its own); null for other meetings or without one.",
+        examples=["https://meet.example.com/bank-3f9c2a"],
     )
     created_at: Instant
     cancelled_at: Instant | None

@@ -13,6 +13,10 @@ from booking.api.models import READ, ApiClient
 def allowed_scopes(application: Any) -> list[str]:
     if application is None:
         return [READ]
+    if application.authorization_grant_type == application.GRANT_AUTHORIZATION_CODE:
+        # A partner app acting for a person only reads (booking/api/people.py), whatever
+        # its ApiClient row says: a person is never asked to allow writes.
+        return [READ]
     client = ApiClient.objects.filter(application_id=application.pk).first()
     return client.scopes if client is not None else [READ]
 

@@ -10,7 +10,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.security.base import AuthBase
 
-from booking.api import config, meetings, time_slots, waitlist, webhooks
+from booking.api import config, me, meetings, profiles, time_slots, waitlist, webhooks
 from booking.api.auth import rate_limit_headers
 from booking.api.errors import install_error_handlers
 from booking.api.guide import GUIDE
@@ -28,8 +28,13 @@ class _Schema(OpenAPISchema):
         for auth in operation.auth_callbacks:
             if not isinstance(auth, AuthBase):  # a plain function documents no scheme
                 continue
-            self.securitySchemes[SECURITY_SCHEME] = auth.openapi_security_schema
-            requirements.append({SECURITY_SCHEME: list(getattr(auth, "scopes", []))})
+            schemes = getattr(auth, "openapi_schemes", None) or [
+                (SECURITY_SCHEME, auth.openapi_security_schema)
+            ]
+            # Several schemes are alternatives: a client's own token or a person's.
+            for name, schema in schemes:
+                self.securitySchemes[name] = schema
+                requirements.append({name: list(getattr(auth, "scopes", []))})
         return requirements
 
     def operation_details(self, operation: Operation) -> dict[str, Any]:
@@ -64,7 +69,9 @@ install_error_handlers(api)
 # Around each operation, authentication included: its answer, even an error, gets them.
 api.add_decorator(rate_limit_headers, mode="view")
 api.add_router("", config.router)
+api.add_router("", profiles.router)
 api.add_router("", time_slots.router)
 api.add_router("", meetings.router)
 api.add_router("", webhooks.router)
 api.add_router("", waitlist.router)
+api.add_router("", me.router)

@@ -116,6 +116,11 @@ def available_time_slots(request: ApiRequest, query: Query[AvailableQuery]) -> H
         if query.specific_rooms
         else None
     )
+    room_features = (
+        lookups.room_feature_pks(query.required_room_features, parameter="requiredRoomFeatures")
+        if query.required_room_features
+        else None
+    )
     search = SlotSearch(
         start=start,
         end=end,
@@ -127,6 +132,7 @@ def available_time_slots(request: ApiRequest, query: Query[AvailableQuery]) -> H
         room_ids=room_ids,
         duration=timedelta(minutes=query.meeting_duration) if query.meeting_duration else None,
         require_employee=query.require_employee_participation,
+        room_features=room_features,
     )
     # Plain dicts to orjson, not pydantic models: a fortnight of all employees is thousands
     # of slots, and validating each cost more than finding them. The shape is AvailableSlotOut's
@@ -220,6 +226,13 @@ def reserve_time_slot(request: ApiRequest, payload: ReserveIn) -> Status[TimeSlo
                 lookups.topic(payload.theme_id, parameter="themeId") if payload.theme_id else None
             ),
             meeting_type=payload.meeting_type.value if payload.meeting_type else None,
+            room_features=(
+                lookups.room_feature_pks(
+                    payload.required_room_features, parameter="requiredRoomFeatures"
+                )
+                if payload.required_room_features
+                else None
+            ),
         ),
         token=payload.token,
     )

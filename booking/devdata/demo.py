@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from booking import effects, reminders, roles, services, tasks, waitlist
 from booking.actors import Actor
+from booking.devdata.demo_translations import in_other_languages
 from booking.errors import BookingError
 from booking.models import (
     BookingEvent,
@@ -27,8 +29,8 @@ from booking.models import (
     WaitlistEntry,
 )
 from booking.search import SlotSearch, find_slots
+from config_data.holidays import local_today, sync_public_holidays
 from config_data.models import (
-    ClosedDay,
     CustomerCategory,
     Employee,
     InformationQuestion,
@@ -50,26 +52,16 @@ LOCATIONS = {
     "Copenhagen City": {"street": "Vesterbrogade 12", "postal_code": "1620", "city": "København V"},
     "Aarhus Harbour": {"street": "Åboulevarden 30", "postal_code": "8000", "city": "Aarhus C"},
 }
-# Danish public holidays the branches close for.
-HOLIDAYS = [
-    (date(2026, 12, 24), "Christmas Eve"),
-    (date(2026, 12, 25), "Christmas Day"),
-    (date(2026, 12, 26), "Boxing Day"),
-    (date(2026, 12, 31), "New Year's Eve"),
-    (date(2027, 1, 1), "New Year's Day"),
-    (date(2027, 3, 25), "Maundy Thursday"),
-    (date(2027, 3, 26), "Good Friday"),
-    (date(2027, 3, 29), "Easter Monday"),
-    (date(2027, 5, 6), "Ascension Day"),
-    (date(2027, 5, 17), "Whit Monday"),
-    (date(2027, 6, 5), "Constitution Day"),
-]
+# The branches close on Denmark's public holidays, imported (config_data/holidays.py).
+HOLIDAY_COUNTRY = "DK"
 CATEGORIES = {
     "Private": "Personal customers",
     "Business": "Companies and sole traders",
     "Prospect": "Not yet a customer",
 }
 FEATURES = ["Screen", "Whiteboard", "Step-free access", "Video conferencing"]
+# Customers may ask for these on the booking page (RoomFeature.customer_requestable).
+CUSTOMER_REQUESTABLE_FEATURES = {"Step-free access"}
 ROOMS = [
     # (location, name, capacity, features)
     ("Copenhagen City", "Harbour", 4, ["Screen", "Step-free access"]),
@@ -139,6 +131,8 @@ TOPICS: list[dict[str, Any]] = [
         "categories": [],
         "employees": ["Sofie Hansen", "Emma Larsen", "Anna Jensen"],
         "questions": [("Anything we should prepare?", False)],
+        # The adviser shows the portfolio's charts: only rooms with a screen.
+        "required_room_features": ["Screen"],
     },
     {
         "name": "Pension check-up",
@@ -226,7 +220,14 @@ def _slug(name: str) -> str:
 def load_configuration() -> None:
     for name, address in LOCATIONS.items():
         location, _ = Location.objects.update_or_create(
-            name=name, defaults={**address, "country": "Denmark", "timezone": "Europe/Copenhagen"}
+            name=name,
+            defaults={
+                **address,
+                "country": "Denmark",
+                "timezone": "Europe/Copenhagen",
+                "holiday_country": HOLIDAY_COUNTRY,
+                **in_other_languages("name", name),
+            },
         )
         for weekday in range(5):
             OpeningHours.objects.update_or_create(
@@ -235,18 +236,31 @@ def load_configuration() -> None:
                 opens=time(8),
                 defaults={"closes": time(19) if weekday == 3 else time(18)},
             )
-        for day, reason in HOLIDAYS:
-            ClosedDay.objects.update_or_create(
-                location=location, date=day, defaults={"reason": reason}
-            )
+        sync_public_holidays(location, today=local_today(location, timezone.now()))
     for name, description in CATEGORIES.items():
-        CustomerCategory.objects.update_or_create(name=name, defaults={"description": description})
-    features = {name: RoomFeature.objects.update_or_create(name=name)[0] for name in FEATURES}
+        CustomerCategory.objects.update_or_create(
+            name=name,
+            defaults={
+                "description": description,
+                **in_other_languages("name", name),
+                **in_other_languages("description", description),
+            },
+        )
+    features = {
+        name: RoomFeature.objects.update_or_create(
+            name=name,
+            defaults={
+                "customer_requestable": name in CUSTOMER_REQUESTABLE_FEATURES,
+                **in_other_languages("name", name),
+            },
+        )[0]
+        for name in FEATURES
+    }
     for location_name, name, capacity, room_features in ROOMS:
         room, _ = Room.objects.update_or_create(
             location=Location.objects.get(name=location_name),
             name=name,
-            defaults={"capacity": capacity, "active": True},
+            defaults={"capacity": capacity, "active": True, **in_other_languages("name", name)},
         )
         room.features.set([features[f] for f in room_features])
     for demo in EMPLOYEES:
@@ -272,15 +286,28 @@ def load_configuration() -> None:
             )
     for spec in TOPICS:
         values = {
-            k: v for k, v in spec.items() if k not in ("categories", "employees", "questions")
+            k: v
+            for k, v in spec.items()
+            if k not in ("categories", "employees", "questions", "required_room_features")
         }
         name = values.pop("name")
+        values |= in_other_languages("name", name)
+        values |= in_other_languages("description", values["description"])
         topic, _ = MeetingTopic.objects.update_or_create(name=name, defaults=values)
         topic.customer_categories.set(CustomerCategory.objects.filter(name__in=spec["categories"]))
         topic.employees.set(Employee.objects.filter(name__in=spec["employees"]))
+        topic.required_room_features.set(
+            [features[f] for f in spec.get("required_room_features", [])]
+        )
         for position, (text, required) in enumerate(spec.get("questions", [])):
             InformationQuestion.objects.update_or_create(
-                topic=topic, text=text, defaults={"required": required, "position": position}
+                topic=topic,
+                text=text,
+                defaults={
+                    "required": required,
+                    "position": position,
+                    **in_other_languages("text", text),
+                },
             )
 
 

@@ -21,7 +21,7 @@ from booking.actors import Actor
 from booking.errors import BookingError, InvalidRequest, InvalidState, NotFound, SlotUnavailable
 from booking.models import Meeting, MeetingStatus, is_single_session
 from booking.search import SlotSearch, find_slots
-from booking.services.meetings import meeting_cancel, meeting_reschedule
+from booking.services.meetings import meeting_cancel, meeting_reschedule, requested_features
 from booking.services.time_slots import SlotRequest, is_deadlock, time_slot_reserve
 from config_data.models import Absence, Employee, MeetingTopic, MeetingType, Room
 
@@ -88,6 +88,10 @@ def move_candidates(meeting: Meeting, *, now: datetime) -> list[Employee]:
         meeting_types=frozenset({meeting.meeting_type}),
         location_id=absent.location_id,
         ignore_session_key=_own_session_key(meeting),
+        # The meeting's own length (a profile's may differ from the topic's) and the room
+        # features the customer asked for: the move keeps both.
+        duration=slot.end - slot.start,
+        room_features=_asked_features(meeting) or None,
     )
     free_ids = {
         found.employee_id
@@ -97,6 +101,13 @@ def move_candidates(meeting: Meeting, *, now: datetime) -> list[Employee]:
         and found.employee_id not in (None, absent.pk)
     }
     return list(Employee.objects.filter(pk__in=free_ids).order_by("name", "pk"))
+
+
+def _asked_features(meeting: Meeting) -> frozenset[int]:
+    """What the customer asked of the room; only an in-person meeting has one."""
+    if meeting.meeting_type != MeetingType.PHYSICAL:
+        return frozenset()
+    return requested_features(meeting)
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -127,6 +138,7 @@ def absence_meeting_move(
         raise InvalidState("meeting_already_begun", field="meeting")
     if colleague.pk == slot.employee_id:
         raise InvalidRequest("colleague_is_absent_employee", field="employee")
+    asked = _asked_features(meeting) or None
     rooms: list[Room | None] = [None]
     if meeting.meeting_type == MeetingType.PHYSICAL and slot.room is not None:
         rooms = [slot.room, None]  # the customer's room first: the same place to come to
@@ -138,6 +150,7 @@ def absence_meeting_move(
             room=room,
             topic=_staff_rules(meeting.topic),
             meeting_type=meeting.meeting_type,
+            room_features=asked,
         )
         try:
             # One transaction: a failing reschedule gives the colleague's time back at once.

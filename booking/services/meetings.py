@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -32,9 +32,11 @@ from booking.models import (
     MeetingStatus,
     TimeSlot,
     TimeSlotStatus,
+    known_zone,
 )
 from booking.search import WantedSlot, minutes_text, offered_slot, topic_allows_category
 from booking.services.events import record_event
+from booking.services.profiles import check_profile_allows, checked_profile_fields, profile_texts
 from booking.services.time_slots import (
     book_locked,
     expire_stale_holds,
@@ -42,7 +44,7 @@ from booking.services.time_slots import (
     lock_holder,
     locked_slot,
 )
-from config_data.models import CustomerCategory, MeetingTopic, MeetingType, Room
+from config_data.models import BookingProfile, CustomerCategory, MeetingTopic, MeetingType, Room
 
 
 def meeting_slot_ready(slot: TimeSlot, *, now: datetime) -> None:
@@ -60,21 +62,37 @@ def meeting_slot_ready(slot: TimeSlot, *, now: datetime) -> None:
 
 
 def _check_meeting_fits_slot(
-    slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str, room: Room | None
+    slot: TimeSlot,
+    *,
+    topic: MeetingTopic,
+    meeting_type: str,
+    room: Room | None,
+    profile: BookingProfile | None = None,
 ) -> None:
     """A meeting is what its slot was held for: the topic, its length and meeting type,
-    a type the slot's employee offers, the slot's room. Each mismatch names its field."""
-    _check_topic_fits_slot(slot, topic=topic, meeting_type=meeting_type)
+    a type the slot's employee offers, the slot's room. Each mismatch names its field.
+    Through a profile, the length may be any of the profile's durations."""
+    _check_topic_fits_slot(slot, topic=topic, meeting_type=meeting_type, profile=profile)
     _check_people_and_room_fit_slot(slot, topic=topic, meeting_type=meeting_type, room=room)
 
 
-def _check_topic_fits_slot(slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str) -> None:
+def _check_topic_fits_slot(
+    slot: TimeSlot, *, topic: MeetingTopic, meeting_type: str, profile: BookingProfile | None
+) -> None:
     """The topic the slot was held for, its length, and a meeting type both allow."""
     if slot.topic_id is not None and slot.topic_id != topic.pk:
         held = MeetingTopic.objects.filter(pk=slot.topic_id).values_list("name", flat=True).first()
         raise InvalidRequest("held_for_other_theme", field="topic", held=held, theme=topic.name)
     length = slot.end - slot.start
-    if length != timedelta(minutes=topic.duration):
+    if profile is not None:
+        check_profile_allows(
+            profile,
+            topic=topic,
+            minutes=int(length / timedelta(minutes=1)),
+            employee_id=slot.employee_id,
+            start=slot.start,
+        )
+    elif length != timedelta(minutes=topic.duration):
         raise InvalidRequest(
             "theme_length_mismatch",
             field="topic",
@@ -221,6 +239,35 @@ def check_customer_free(
         raise Conflict("customer_overlap", field="start")
 
 
+def _checked_room_features(asked: Collection[int] | None, *, meeting_type: str) -> frozenset[int]:
+    """Room features the customer asked for: each one customers may ask for, and only for
+    an in-person meeting (the only kind with a room)."""
+    features = frozenset(asked or ())
+    if not features:
+        return features
+    if meeting_type != MeetingType.PHYSICAL:
+        raise InvalidRequest("room_takes_physical_only", field="requested_room_features")
+    known = catalog.current().features
+    for pk in sorted(features):
+        feature = known.get(pk)
+        if feature is None or not feature.customer_requestable:
+            raise InvalidRequest(
+                "room_feature_not_requestable", field="requested_room_features", value=pk
+            )
+    return features
+
+
+def _check_room_has(slot: TimeSlot, features: frozenset[int]) -> None:
+    """The slot's room has every feature the customer asked for (room_lacks_features)."""
+    if not features:
+        return
+    config = catalog.current()
+    if slot.room_id is None or not config.room_has_features(slot.room_id, features):
+        have = config.room_features.get(slot.room_id, frozenset()) if slot.room_id else frozenset()
+        missing = sorted(str(config.features[pk]) for pk in features - have)
+        raise InvalidRequest("room_lacks_features", field="room", features=", ".join(missing))
+
+
 def _checked_answers(topic: MeetingTopic, answers: Mapping[int, str] | None) -> tuple[list, dict]:
     given = {k: (v or "").strip() for k, v in (answers or {}).items()}
     questions = catalog.current().topic_questions(topic)
@@ -254,27 +301,44 @@ def meeting_create(  # noqa: PLR0913 - a meeting's own fields, each optional but
     answers: Mapping[int, str] | None = None,
     booked_by: str = BookedBy.CUSTOMER,
     language: str = "en",
+    customer_timezone: str = "",
     now: datetime | None = None,
+    profile: BookingProfile | None = None,
+    profile_fields: Mapping[str, object] | None = None,
+    requested_room_features: Collection[int] | None = None,
 ) -> Meeting:
     """A meeting on a Booked slot of the actor's, fitting what the slot was held for.
 
     `room` is for a slot held without one (e.g. the API's theme-less reserve body): an
-    in-person meeting then takes that room, if it is free.
+    in-person meeting then takes that room, if it is free. `customer_timezone` is the
+    IANA zone the customer booked in (Meeting.customer_zone). `profile`: booked through
+    that profile's page, with `profile_fields` its {{variables}} as the customer gave them.
+    `requested_room_features`: feature ids the customer asked of the room (the options
+    step); the slot's room must have them, and a move keeps them.
     """
     now = now or timezone.now()
     slot = locked_slot(time_slot_id, actor=actor)
     meeting_slot_ready(slot, now=now)
-    _check_meeting_fits_slot(slot, topic=topic, meeting_type=meeting_type, room=room)
+    _check_meeting_fits_slot(
+        slot, topic=topic, meeting_type=meeting_type, room=room, profile=profile
+    )
+    fields = checked_profile_fields(profile, profile_fields)
+    features = _checked_room_features(requested_room_features, meeting_type=meeting_type)
     if slot.topic_id is None or (room is not None and slot.room_id is None):
         _take_slot_for_topic(slot, topic=topic, meeting_type=meeting_type, room=room, now=now)
     if meeting_type == MeetingType.PHYSICAL and topic.requires_room and slot.room_id is None:
         raise InvalidRequest("room_required", field="room")
+    _check_room_has(slot, features)
     if not topic_allows_category(topic, customer_category.pk if customer_category else None):
         raise InvalidRequest("category_excluded", field="customer_category")
     if booked_by not in BookedBy.values:
         raise InvalidRequest("unknown_value", field="booked_by", value=booked_by)
+    if customer_timezone and known_zone(customer_timezone) is None:
+        raise InvalidRequest("unknown_value", field="customer_timezone", value=customer_timezone)
     questions, given = _checked_answers(topic, answers)
     _check_meetings_without_email_cap(actor, customer, now)
+    # Two tabs with "any employee", or an API client, must not book one person twice at once.
+    check_customer_free(customer, start=slot.start, end=slot.end, time_slot_id=slot.pk)
 
     meeting = Meeting(
         time_slot=slot,
@@ -286,15 +350,23 @@ def meeting_create(  # noqa: PLR0913 - a meeting's own fields, each optional but
         booked_by=booked_by,
         owner=actor.holder,
         language=language,
+        customer_timezone=customer_timezone,
+        profile=profile,
+        profile_fields=fields,
     )
+    # Kept as sent: staff editing the profile later change no booked meeting.
+    for name, text in profile_texts(profile, fields, reference=meeting.reference).items():
+        setattr(meeting, name, text)
     # The slot (locked above), topic, customer and category are objects in hand: their
     # existence needs no query each; the foreign keys still guard them.
     meeting.full_clean(
-        exclude=["time_slot", "topic", "customer", "customer_category"],
+        exclude=["time_slot", "topic", "customer", "customer_category", "profile"],
         validate_unique=False,
         validate_constraints=False,
     )
     meeting.save()
+    if features:
+        meeting.requested_room_features.set(features)
     # With its meeting the slot is booked for good: no longer waiting, never expiring.
     slot.expires_at = None
     slot.save(update_fields=["expires_at", "updated_at"])
@@ -369,19 +441,52 @@ def meeting_cancel(
     return meeting
 
 
+def _check_move_keeps(meeting: Meeting, new_slot: TimeSlot) -> None:
+    """A move changes the time, not how the meeting was booked: its length and, in person,
+    the room features the customer asked for."""
+    length = meeting.time_slot.end - meeting.time_slot.start
+    if new_slot.end - new_slot.start != length:
+        raise InvalidRequest(
+            "move_length_mismatch",
+            field="time_slot",
+            slot_length=minutes_text(new_slot.end - new_slot.start),
+            meeting_length=minutes_text(length),
+        )
+    if meeting.meeting_type == MeetingType.PHYSICAL:
+        _check_room_has(new_slot, requested_features(meeting))
+
+
+def requested_features(meeting: Meeting) -> frozenset[int]:
+    """The ids of the room features the customer asked for when booking."""
+    return frozenset(meeting.requested_room_features.values_list("pk", flat=True))
+
+
 @transaction.atomic
 def meeting_reschedule(
-    *, actor: Actor, meeting_id: int, new_time_slot_id: int, now: datetime | None = None
+    *,
+    actor: Actor,
+    meeting_id: int,
+    new_time_slot_id: int,
+    now: datetime | None = None,
+    customer_timezone: str | None = None,
 ) -> Meeting:
     """Move the meeting to a slot the actor holds: the new time is booked first, then the
     old one freed, in one transaction, so the customer never ends up with neither.
+    `customer_timezone`: the zone the customer picked the new time in, stored so that
+    every page and email shows it as the picker did; None keeps the booked one.
+    The new time lasts as long as the meeting (a profile's meeting may differ from its
+    topic's length), and its room has the features the customer asked for.
     """
+    if customer_timezone and known_zone(customer_timezone) is None:
+        raise InvalidRequest("unknown_value", field="customer_timezone", value=customer_timezone)
     now = now or timezone.now()
     meeting = _locked_meeting(meeting_id)
     if meeting.status != MeetingStatus.CONFIRMED:
         raise InvalidState("meeting_cancelled", field="meeting")
     check_change_allowed(meeting, actor=actor, now=now)
     new_slot = locked_slot(new_time_slot_id, actor=actor)
+    if new_slot.pk != meeting.time_slot_id:
+        _check_move_keeps(meeting, new_slot)
     book_locked(new_slot, actor=actor, now=now)
     if new_slot.pk == meeting.time_slot_id:
         return meeting
@@ -389,10 +494,15 @@ def meeting_reschedule(
         raise InvalidState("slot_has_meeting", field="time_slot")
     if new_slot.topic_id not in (None, meeting.topic_id):
         raise InvalidRequest("held_for_other_topic", field="time_slot")
+    check_customer_free(meeting.customer, start=new_slot.start, end=new_slot.end, moving=meeting.pk)
     old_slot_id, previous_start = meeting.time_slot_id, meeting.time_slot.start
     meeting.time_slot = new_slot
     meeting.ical_sequence += 1
-    meeting.save(update_fields=["time_slot", "ical_sequence", "updated_at"])
+    fields = ["time_slot", "ical_sequence", "updated_at"]
+    if customer_timezone is not None:
+        meeting.customer_timezone = customer_timezone
+        fields.append("customer_timezone")
+    meeting.save(update_fields=fields)
     new_slot.expires_at = None  # it has its meeting now: booked for good
     new_slot.save(update_fields=["expires_at", "updated_at"])
     TimeSlot.objects.filter(pk=old_slot_id).update(status=TimeSlotStatus.CANCELLED, updated_at=now)

@@ -23,9 +23,9 @@ from booking.models import BookedBy, Meeting, TimeSlot, TimeSlotStatus
 from booking.services.customers import CustomerDetails, customer_upsert
 from booking.services.meetings import (
     change_refusal,
-    check_customer_free,
     meeting_create,
     meeting_reschedule,
+    requested_features,
 )
 from booking.services.time_slots import (
     SlotRequest,
@@ -33,7 +33,7 @@ from booking.services.time_slots import (
     time_slot_release,
     time_slot_reserve,
 )
-from config_data.models import CustomerCategory
+from config_data.models import BookingProfile, CustomerCategory
 
 
 def _was_released(slot: TimeSlot) -> bool:
@@ -53,6 +53,10 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
     answers: Mapping[int, str] | None = None,
     language: str = "en",
     booked_by: str = BookedBy.CUSTOMER,
+    customer_timezone: str = "",
+    profile: BookingProfile | None = None,
+    profile_fields: Mapping[str, object] | None = None,
+    room_features: frozenset[int] | None = None,
 ) -> Meeting:
     """Reserved -> Booked -> Meeting, all or nothing. Staff booking for a customer on the
     phone pass `booked_by=BookedBy.EMPLOYEE` and act as themselves.
@@ -68,8 +72,6 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
         person = customer_upsert(
             name=customer.name, email=customer.email, phone=customer.phone, user_id=customer.user_id
         )
-        # Two tabs with "any employee" must not both confirm one person at one time.
-        check_customer_free(person, start=slot.start, end=slot.end, time_slot_id=slot.pk)
         return meeting_create(
             actor=by,
             time_slot_id=slot.pk,
@@ -81,6 +83,10 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
             answers=answers,
             language=language,
             booked_by=booked_by,
+            customer_timezone=customer_timezone,
+            profile=profile,
+            profile_fields=profile_fields,
+            requested_room_features=room_features,  # kept with the meeting for a move
         )
 
     try:
@@ -100,6 +106,7 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
         employee=hold.employee,
         topic=topic,
         meeting_type=meeting_type,
+        room_features=room_features,  # taken again, the room still has what was asked
     )
     try:
         with transaction.atomic():
@@ -112,11 +119,17 @@ def booking_confirm(  # noqa: PLR0913 - the details form's fields
 
 
 def meeting_move(
-    *, actor: Actor, meeting: Meeting, hold: TimeSlot, now: datetime | None = None
+    *,
+    actor: Actor,
+    meeting: Meeting,
+    hold: TimeSlot,
+    now: datetime | None = None,
+    customer_timezone: str | None = None,
 ) -> Meeting:
     """Move the meeting onto the held time; if the hold ran out, hold the same time again.
 
     Past the cut-off (or for a cancelled meeting) the hold is given back and nothing moves.
+    `customer_timezone`: the zone the picker showed the new time in (meeting_reschedule).
     """
     now = now or timezone.now()
     holder = Actor.from_holder(hold.holder)
@@ -127,7 +140,11 @@ def meeting_move(
         raise refusal
     try:
         return meeting_reschedule(
-            actor=holder, meeting_id=meeting.pk, new_time_slot_id=hold.pk, now=now
+            actor=holder,
+            meeting_id=meeting.pk,
+            new_time_slot_id=hold.pk,
+            now=now,
+            customer_timezone=customer_timezone,
         )
     except HoldExpired:
         pass
@@ -140,10 +157,17 @@ def meeting_move(
         employee=hold.employee,
         topic=meeting.topic,
         meeting_type=meeting.meeting_type,
+        # Taken again, the room still has what the customer asked for.
+        room_features=requested_features(meeting) or None,
     )
     try:
         with transaction.atomic():
             again, _created = time_slot_reserve(actor=actor, wanted=wanted, moving=meeting)
-            return meeting_reschedule(actor=actor, meeting_id=meeting.pk, new_time_slot_id=again.pk)
+            return meeting_reschedule(
+                actor=actor,
+                meeting_id=meeting.pk,
+                new_time_slot_id=again.pk,
+                customer_timezone=customer_timezone,
+            )
     except (SlotUnavailable, HoldExpired, LimitReached):
         raise SlotUnavailable("move_rehold_taken") from None

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from booking.actors import Actor
+from booking.busy import busy_resources_filter
 from booking.errors import (
     HoldExpired,
     InvalidRequest,
@@ -39,7 +40,7 @@ from booking.models import (
     group_session_key,
     is_single_session,
 )
-from booking.search import WantedSlot, busy_resources_filter, offered_slot
+from booking.search import WantedSlot, offered_slot
 from booking.services.events import record_event, record_expired
 from config_data.models import Employee, MeetingTopic, MeetingType, Room
 
@@ -57,6 +58,7 @@ class SlotRequest:
     room: Room | None = None
     topic: MeetingTopic | None = None
     meeting_type: str | None = None
+    room_features: frozenset[int] | None = None  # the room must have these, and the topic's
 
     @property
     def employee_id(self) -> int | None:
@@ -69,7 +71,13 @@ class SlotRequest:
     def wanted_slot(self) -> WantedSlot:
         """The same time by ids, as the search re-checks it."""
         return WantedSlot(
-            self.start, self.end, self.employee_id, self.room_id, self.topic, self.meeting_type
+            self.start,
+            self.end,
+            self.employee_id,
+            self.room_id,
+            self.topic,
+            self.meeting_type,
+            room_features=self.room_features,
         )
 
 

@@ -23,6 +23,7 @@ from booking.roles import employee_of, visible_locations
 from booking.staff.access import staff_required
 from booking.views.rendering import SignedInHttpRequest, query_string, render_page
 from config_data.models import Absence, Employee, Location, MeetingTopic, Room
+from config_data.translation import ShownText
 
 VIEWS = ("day", "week", "sheet")
 FIRST_YEAR, LAST_YEAR = 1970, 2200
@@ -213,10 +214,8 @@ def calendar(request: SignedInHttpRequest) -> HttpResponse:
     _start, end = calendar_grid.day_bounds(days[-1], zone)
 
     employees = list(Employee.objects.filter(location=location).order_by("name"))
-    rooms = list(Room.objects.filter(location=location).order_by("name"))
-    topics = list(
-        MeetingTopic.objects.filter(employees__location=location).distinct().order_by("name")
-    )
+    rooms = list(Room.objects.filter(location=location).order_by(ShownText("name").asc()))
+    topics = list(MeetingTopic.objects.filter(employees__location=location).distinct())
     filters = Filters(
         employee=_chosen(request.GET.get("employee"), employees, "employee", errors),
         room=_chosen(request.GET.get("room"), rooms, "room", errors),

@@ -72,12 +72,11 @@ class PhoneOptionsForm(forms.Form):
         self.field("topic").queryset = (
             MeetingTopic.objects.active()
             .filter(employees__in=employees)
-            .distinct()
-            .order_by("name")
+            .distinct()  # in the model's order: by the name as shown (translation.py)
         )
         self.field("location").queryset = Location.objects.filter(
             pk__in=employees.values("location")
-        ).order_by("name")
+        )
         self.field("employee").queryset = employees.select_related("location").order_by("name")
 
     def field(self, name: str) -> forms.ModelChoiceField:
@@ -134,9 +133,9 @@ def book(request: SignedInHttpRequest) -> HttpResponse:
     chosen = "topic" in data
     form = PhoneOptionsForm(data if chosen else None, employees=employees)
     if not chosen:
-        form.initial["location"] = (
-            Location.objects.filter(pk__in=employees.values("location")).order_by("name").first()
-        )
+        form.initial["location"] = Location.objects.filter(
+            pk__in=employees.values("location")
+        ).first()
     context: dict[str, Any] = {
         "step": "choose",
         "form": form,
@@ -233,7 +232,7 @@ class PhoneDetailsForm(DetailsForm):
         )
         self.fields["phone"].label = _("Customer's phone (optional)")
         self.fields["description"].label = _("What is it about? (optional)")
-        categories = topic.customer_categories.order_by("name")
+        categories = topic.customer_categories.all()
         category = cast(forms.ModelChoiceField, self.fields["category"])
         if categories.exists():
             category.queryset = categories

@@ -22,6 +22,7 @@ from booking.roles import is_administrator, is_branch_manager, visible_locations
 from booking.staff.access import staff_required
 from booking.views.rendering import SignedInHttpRequest, query_string, render_page
 from config_data.models import Location
+from config_data.translation import ShownText
 
 DEFAULT_WEEKS = 12
 MIN_YEAR, MAX_YEAR = 2000, 2999
@@ -42,7 +43,7 @@ class ReportForm(forms.Form):
     def __init__(self, data: Mapping[str, Any] | None, *, locations: QuerySet[Location]) -> None:
         super().__init__(data)
         # Only the branches this viewer may see can be chosen: another is "not a choice".
-        self.fields["location"].queryset = locations.order_by("name")  # type: ignore[attr-defined]
+        self.fields["location"].queryset = locations.order_by(ShownText("name").asc())  # type: ignore[attr-defined]
 
     def _in_years(self, name: str) -> date:
         # Dates at the ends of the calendar overflow when turned into zoned datetimes.

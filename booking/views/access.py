@@ -38,8 +38,9 @@ def meeting_or_404(reference: str) -> Meeting:
 
 
 def meeting_zone(meeting: Meeting) -> ZoneInfo:
-    """The zone a meeting is shown in: the one rule, Meeting.display_zone."""
-    return meeting.display_zone
+    """The zone a meeting is shown in on the customer's pages: the one rule,
+    Meeting.customer_zone (the customer's own zone for online and phone)."""
+    return meeting.customer_zone
 
 
 def slot_zone(slot: TimeSlot) -> ZoneInfo:

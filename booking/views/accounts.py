@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 from booking.models import Meeting
 from booking.search import topic_allows_category
 from booking.views.rendering import SignedInHttpRequest, query_string, render_page
-from config_data.models import Employee, MeetingTopic
+from config_data.models import BookingProfile, Employee, MeetingTopic
 
 
 @require_safe
@@ -66,5 +66,19 @@ def my_schedule(request: SignedInHttpRequest) -> HttpResponse:
         (day, list(group))
         for day, group in groupby(meetings, key=lambda m: m.start.astimezone(zone).date())
     ]
-    context = {"employee": employee, "days": days, "zone_name": zone.key}
+    context = {
+        "employee": employee,
+        "days": days,
+        "zone_name": zone.key,
+        "profile_links": profile_links(request, employee),
+    }
     return render_page(request, "booking/my_schedule.html", context)
+
+
+def profile_links(request: SignedInHttpRequest, employee: Employee) -> list[tuple[object, str]]:
+    """The employee's booking profiles and their teams', each with its full address to share."""
+    profiles = BookingProfile.objects.for_employee(employee).select_related("team")
+    return [
+        (profile, request.build_absolute_uri(reverse("booking:profile", args=[profile.slug])))
+        for profile in profiles.order_by("title", "pk")
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.http import HttpResponse
@@ -16,31 +18,44 @@ from booking import services
 from booking.actors import Actor
 from booking.errors import BookingError, InvalidRequest
 from booking.forms import DetailsForm
-from booking.models import Customer, Meeting, TimeSlot, TimeSlotStatus
+from booking.models import Customer, Meeting, TimeSlot, TimeSlotStatus, customer_zone
+from booking.views import zones
 from booking.views.access import held_slot_or_404, slot_zone
 from booking.views.flow import options_query
 from booking.views.holds import browser_actor
-from booking.views.picker import monday_of
+from booking.views.picker import room_feature_names
 from booking.views.rendering import HtmxHttpRequest, query_string, render_page
 from booking.views.session_holds import SESSION_DRAFT, HoldInfo, forget_hold, mark_done
-from config_data.models import CustomerCategory, MeetingType
+from booking.zones import customer_own_zone
+from config_data.models import BookingProfile, CustomerCategory, MeetingType
 
 
-def picker_url(slot: TimeSlot, info: HoldInfo) -> str:
-    """Back to the picker with the same choices, at the week of the held time."""
+def picker_url(slot: TimeSlot, info: HoldInfo, zone: ZoneInfo) -> str:
+    """Back to the picker with the same choices, on the held time's day (in `zone`, the
+    zone the picker showed it in)."""
     if info.reschedule:
         return reverse("booking:reschedule", args=[info.reschedule]) + query_string(
             {"employee": info.employee_choice}
         )
-    week = monday_of(slot.start.astimezone(slot_zone(slot)).date())
     return reverse("booking:times", args=[slot.topic_id]) + options_query(
         {
             "category": info.category_id,
             "type": info.meeting_type,
             "location": info.location_id,
             "employee": info.employee_choice,
+            "features": info.room_features,
+            **profile_query(info),
         },
-        week=week,
+        day=slot.start.astimezone(zone).date(),
+    )
+
+
+def held_time_zone(request: HtmxHttpRequest, slot: TimeSlot, info: HoldInfo) -> ZoneInfo:
+    """The held time's zone as the meeting will show it: booking.models.customer_zone."""
+    return customer_zone(
+        meeting_type=info.meeting_type,
+        customer_timezone=zones.viewer_zone(request).key,
+        display_zone=slot_zone(slot),
     )
 
 
@@ -75,14 +90,17 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
     topic = slot.topic
     assert topic is not None  # held_slot_or_404 answers 404 for a slot without one
     questions = list(topic.information_questions.all())
+    profile = held_profile(info)
+    variables = profile.fields if profile is not None else []
     error, status = "", 200
     if request.method == "POST":
-        form = DetailsForm(request.POST, questions=questions)
+        form = DetailsForm(request.POST, questions=questions, profile_fields=variables)
         if form.is_valid():
             try:
-                meeting = confirm_booking(request, slot, info, form)
+                meeting = confirm_booking(request, slot, info, form, profile)
             except InvalidRequest as e:
                 field = (e.field or "").replace("answers.", "answer_")
+                field = field.replace("profile_fields.", "field_")
                 if field in form.fields:
                     form.add_error(field, e.message)
                 else:
@@ -98,7 +116,7 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
         if not error:
             status = 422 if request.htmx else 200
     else:
-        form = DetailsForm(initial=prefill(request), questions=questions)
+        form = DetailsForm(initial=prefill(request), questions=questions, profile_fields=variables)
     now = timezone.now()
     context = {
         "slot": slot,
@@ -106,12 +124,17 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
         "info": info,
         "form": form,
         "error": error,
-        "zone": slot_zone(slot),
+        # The zone the picker showed the time in (online and phone: the customer's own).
+        "zone": held_time_zone(request, slot, info),
+        "in_customer_zone": customer_own_zone(info.meeting_type, zones.viewer_zone(request).zone)
+        is not None,
         "hold_live": slot.hold_is_live(now),
         # Pressed again in another tab: the same hold, said so rather than a second one.
         "opened_again": request.GET.get("again") == "1" and slot.hold_is_live(now),
-        "picker_url": picker_url(slot, info),
+        "picker_url": picker_url(slot, info, held_time_zone(request, slot, info)),
         "meeting_type_label": MeetingType(info.meeting_type).label,
+        "profile": profile,
+        "room_features": room_feature_names(info.room_features),
     }
     return render_page(
         request, "booking/details.html", context, partial="details-form", status=status
@@ -119,7 +142,11 @@ def details(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
 
 
 def confirm_booking(
-    request: HtmxHttpRequest, slot: TimeSlot, info: HoldInfo, form: DetailsForm
+    request: HtmxHttpRequest,
+    slot: TimeSlot,
+    info: HoldInfo,
+    form: DetailsForm,
+    profile: BookingProfile | None = None,
 ) -> Meeting:
     """Reserved -> Booked -> Meeting in one service call (which retakes a lapsed hold)."""
     data = form.cleaned_data
@@ -141,14 +168,34 @@ def confirm_booking(
         description=data["description"],
         answers=form.answers(),
         language=get_language() or settings.LANGUAGE_CODE,
+        customer_timezone=zones.viewer_zone(request).key,
+        profile=profile,
+        profile_fields=form.profile_values() if profile is not None else None,
+        room_features=frozenset(info.room_features) or None,
     )
+
+
+def held_profile(info: HoldInfo) -> BookingProfile | None:
+    """The booking profile the time was held through, if any (it may since have closed:
+    the service then refuses the booking with a message)."""
+    if info.profile_id is None:
+        return None
+    return BookingProfile.objects.filter(pk=info.profile_id).first()
+
+
+def profile_query(info: HoldInfo) -> dict[str, object]:
+    """Back to the picker through the same profile, with the same duration."""
+    profile = held_profile(info)
+    if profile is None:
+        return {}
+    return {"profile": profile.slug, "duration": info.duration}
 
 
 @require_POST
 def release(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
     """Give a held time back and return to the picker ("choose another time")."""
     slot, info = held_slot_or_404(request, slot_id)
-    back = picker_url(slot, info)
+    back = picker_url(slot, info, held_time_zone(request, slot, info))
     if (
         slot.status == TimeSlotStatus.RESERVED
         and not Meeting.objects.filter(time_slot=slot).exists()

@@ -28,7 +28,7 @@ class HoldAttempt:
     """What came of pressing a time: the held slot, or a message and a status saying why not."""
 
     slot: TimeSlot | None = None
-    week: date | None = None  # the week of the pressed time, to show the picker there again
+    day: date | None = None  # the pressed time's day (in the picker's zone), shown again
     error: str = ""
     status: int = 200
 
@@ -50,18 +50,18 @@ def hold_pressed_time(
     """
     form = HoldForm(request.POST)
     start = form.cleaned_data["start"] if form.is_valid() else None
-    week = start.astimezone(options.zone).date() if start is not None else None
+    day = start.astimezone(options.zone).date() if start is not None else None
     if not hold_attempt_allowed(request):
-        return HoldAttempt(week=week, error=too_many_attempts_message(), status=429)
+        return HoldAttempt(day=day, error=too_many_attempts_message(), status=429)
     if start is None:
         return HoldAttempt(error=str(form.errors["start"][0]), status=400)
     if moving is not None and moves_nowhere(moving, start, options):
         refusal = InvalidRequest("moves_nowhere", field="start")
-        return HoldAttempt(week=week, error=refusal.message, status=refusal.status)
+        return HoldAttempt(day=day, error=refusal.message, status=refusal.status)
     try:
         slot = hold_time(request, options, start=start, employees=employees, now=now, moving=moving)
     except BookingError as e:
-        return HoldAttempt(week=week, error=e.message, status=e.status)
+        return HoldAttempt(day=day, error=e.message, status=e.status)
     remember_hold(
         request,
         HoldInfo(
@@ -71,9 +71,12 @@ def hold_pressed_time(
             location_id=options.location.pk if options.location else None,
             employee_choice=employee_choice,
             reschedule=moving.reference if moving is not None else "",
+            profile_id=options.profile.profile_id if options.profile is not None else None,
+            duration=options.duration,
+            room_features=sorted(options.room_features),
         ),
     )
-    return HoldAttempt(slot=slot, week=week)
+    return HoldAttempt(slot=slot, day=day)
 
 
 def moves_nowhere(meeting: Meeting, start: datetime, options: PickerOptions) -> bool:
@@ -119,6 +122,7 @@ def hold_time(
             employee=by_id.get(candidate.employee_id) if candidate.employee_id else None,
             topic=options.topic,
             meeting_type=options.meeting_type,
+            room_features=options.room_features or None,
         )
         for candidate in candidates
     ]

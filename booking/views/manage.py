@@ -8,8 +8,9 @@ details some days after it is over (booking.privacy).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -29,12 +30,17 @@ from booking.models import (
     MeetingStatus,
     is_single_session,
 )
-from booking.views.access import held_slot_or_404, meeting_or_404, meeting_zone, slot_zone
-from booking.views.flow import parse_week
+from booking.services.meetings import requested_features
+from booking.views import zones
+from booking.views.access import held_slot_or_404, meeting_or_404, meeting_zone
+from booking.views.flow import PickerDates, parse_picker_dates, picker_links
 from booking.views.holds import browser_actor, hold_pressed_time
-from booking.views.picker import PickerOptions, build_week, monday_of
+from booking.views.picker import PickerOptions, room_feature_names
+from booking.views.picker_month import build_month
+from booking.views.profiles import restriction_for
 from booking.views.rendering import HtmxHttpRequest, query_string, render_page
 from booking.views.session_holds import hold_info, mark_done
+from booking.zones import customer_own_zone
 from config_data.models import MeetingType
 
 
@@ -96,6 +102,7 @@ def meeting_context(request: HtmxHttpRequest, meeting: Meeting) -> dict:
         else meeting_calendar_links(meeting, with_manage_link=True),
         "manage_url": request.build_absolute_uri(manage_path),
         "answers": list(meeting.answers.all()),
+        "room_features": room_feature_names(requested_features(meeting)),
     }
 
 
@@ -164,18 +171,25 @@ def cancel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     return render_page(request, "booking/cancel.html", context, status=status)
 
 
-def reschedule_options(meeting: Meeting, employee_value: str | None) -> tuple[PickerOptions, str]:
+def reschedule_options(
+    meeting: Meeting, employee_value: str | None, *, viewer_zone: ZoneInfo | None = None
+) -> tuple[PickerOptions, str]:
     """The picker for moving a meeting: same topic, type and branch; the same employee
-    unless the customer asks for any available one."""
+    unless the customer asks for any available one; online and phone in `viewer_zone`.
+
+    The move keeps how the meeting was booked: a profile's hours, period and employees,
+    the meeting's own length, and the room features the customer asked for."""
     employees = topic_employees(meeting.topic)
     current = meeting.employee
     physical = meeting.meeting_type == MeetingType.PHYSICAL
     location = current.location if current and physical else None
+    restriction = restriction_for(meeting.profile) if meeting.profile is not None else None
     fitting = {
         str(e.pk): e
         for e in employees
         if meeting.meeting_type in e.meeting_types
         and (location is None or e.location_id == location.pk)
+        and (restriction is None or e.pk in restriction.employee_ids)
     }
     if employee_value not in fitting and employee_value != ANY_EMPLOYEE:
         employee_value = str(current.pk) if current and str(current.pk) in fitting else ANY_EMPLOYEE
@@ -187,12 +201,26 @@ def reschedule_options(meeting: Meeting, employee_value: str | None) -> tuple[Pi
         location=location,
         employee=fitting.get(employee_value),
         ignore_session_key=slot.session_key if is_single_session(slot.session_key) else "",
+        viewer_zone=viewer_zone,
+        profile=restriction,
+        duration=own_minutes(meeting),
+        room_features=requested_features(meeting) if physical else frozenset(),
     )
     return options, employee_value
 
 
-def meeting_week(meeting: Meeting) -> date:
-    return monday_of(meeting.start.astimezone(meeting_zone(meeting)).date())
+def own_minutes(meeting: Meeting) -> int | None:
+    """The meeting's own length when it is not simply its topic's (a profile's duration):
+    None lets the picker take the topic's."""
+    minutes = int((meeting.end - meeting.start) / timedelta(minutes=1))
+    if meeting.profile_id is None and minutes == meeting.topic.duration:
+        return None
+    return minutes
+
+
+def meeting_day(meeting: Meeting, options: PickerOptions) -> date:
+    """The meeting's own day, in the zone the picker shows times in."""
+    return meeting.start.astimezone(options.zone).date()
 
 
 @private_page
@@ -202,10 +230,16 @@ def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     meeting = linked_meeting(reference)
     now = timezone.now()
     data = request.POST if request.method == "POST" else request.GET
-    options, employee_value = reschedule_options(meeting, data.get("employee"))
-    # Without a chosen week the picker opens on the meeting's own week, not the first free one.
-    week = parse_week(request.GET.get("week")) or meeting_week(meeting)
-    error, status = "", 200
+    options, employee_value = reschedule_options(
+        meeting,
+        data.get("employee"),
+        viewer_zone=zones.reschedule_zone(request, meeting.customer_timezone),
+    )
+    dates = parse_picker_dates(request.GET)
+    if dates.day is None and dates.month is None and not dates.earliest:
+        # Without a chosen day the picker opens on the meeting's own day, not the first free.
+        dates = PickerDates(day=meeting_day(meeting, options), error=dates.error)
+    error, status = dates.error, 400 if dates.error else 200
     if not can_change(meeting, now):
         error, status = too_late_message(meeting), 409
     elif request.method == "POST":
@@ -221,7 +255,8 @@ def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
             return redirect(
                 "booking:reschedule_confirm", reference=reference, slot_id=attempt.slot.pk
             )
-        week, error, status = attempt.week or week, attempt.error, attempt.status
+        dates = PickerDates(day=attempt.day) if attempt.day else dates
+        error, status = attempt.error, attempt.status
     context = {
         **meeting_context(request, meeting),
         "error": error,
@@ -233,18 +268,16 @@ def reschedule(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         "same_query": query_string({"employee": meeting.employee.pk if meeting.employee else ""}),
     }
     if status != 409:  # past the cut-off there is nothing to pick
-        picker = build_week(options, week=week, now=now)
-        context.update(
-            picker=picker,
+        picker = build_month(
+            options,
+            month=dates.month,
+            day=dates.day,
+            now=now,
             current_start=meeting.start,
             # A new time before this could no longer be changed online once booked.
             cutoff_before=now + meeting.change_cutoff,
-            previous_query=query_string({"employee": employee_value, "week": picker.previous_week}),
-            next_query=query_string({"employee": employee_value, "week": picker.next_week}),
-            next_free_query=query_string(
-                {"employee": employee_value, "week": picker.next_free_week}
-            ),
         )
+        context.update(picker=picker, **picker_links({"employee": employee_value}, picker))
     return render_page(request, "booking/reschedule.html", context, partial="picker", status=status)
 
 
@@ -260,11 +293,18 @@ def reschedule_confirm(request: HtmxHttpRequest, reference: str, slot_id: int) -
     if info.reschedule != reference:
         return redirect("booking:manage", reference=reference)
     now = timezone.now()
+    # The zone the picker showed the new time in (the same rule picks it): the move stores
+    # it, so this page, the manage page and the emails all show what the customer picked.
+    picked = zones.reschedule_zone(request, meeting.customer_timezone)
+    zone_key = picked.key if picked is not None else meeting.customer_timezone
     error, status = "", 200
     if request.method == "POST":
         try:
             moved = services.meeting_move(
-                actor=browser_actor(request), meeting=meeting, hold=new_slot
+                actor=browser_actor(request),
+                meeting=meeting,
+                hold=new_slot,
+                customer_timezone=zone_key,
             )
         except BookingError as e:
             error, status = e.message, e.status
@@ -279,11 +319,16 @@ def reschedule_confirm(request: HtmxHttpRequest, reference: str, slot_id: int) -
             return redirect("booking:manage", reference=reference)
     elif not can_change(meeting, now):
         error, status = too_late_message(meeting), 409
+    new_zone = meeting.customer_zone_for(new_slot, customer_timezone=zone_key)
     context = {
         **meeting_context(request, meeting),
         "error": error,
         "new_slot": new_slot,
-        "new_zone": slot_zone(new_slot),
+        # Both times in the zone the meeting will be shown in once moved.
+        "zone": new_zone,
+        "zone_name": new_zone.key,
+        "in_customer_zone": customer_own_zone(meeting.meeting_type, zone_key) is not None,
+        "new_zone": new_zone,
         "hold_live": new_slot.hold_is_live(now),
         "picker_url": reverse("booking:reschedule", args=[reference])
         + query_string({"employee": info.employee_choice}),

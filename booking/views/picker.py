@@ -1,4 +1,6 @@
-"""The slot picker's reads: a week of free times in one zone, and the candidates for a hold.
+"""The slot picker's reads: what was asked (PickerOptions), searching in allowed windows,
+a week of free times (staff, by phone; customers get a month: booking/views/picker_month.py),
+and the candidates for a hold.
 
 Not views: the flow and the manage pages both show a picker and hold from it.
 Every search goes through booking.search.find_slots, in windows of at most
@@ -8,6 +10,7 @@ BOOKME_MAX_SEARCH_DAYS days.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -20,7 +23,8 @@ from django.utils.formats import date_format, time_format
 from booking import catalog
 from booking.availability import Slot
 from booking.models import TimeSlot, resolved_zone
-from booking.search import SlotSearch, find_slots, max_search_window
+from booking.search import ProfileRestriction, SlotSearch, find_slots, max_search_window
+from booking.zones import customer_own_zone
 from config_data.models import (
     CustomerCategory,
     Employee,
@@ -42,12 +46,21 @@ class PickerOptions:
     location: Location | None = None
     employee: Employee | None = None  # None: any available employee
     ignore_session_key: str = ""  # the slot of a meeting being moved does not block it
+    viewer_zone: ZoneInfo | None = None  # the customer's own zone (booking.views.zones)
+    profile: ProfileRestriction | None = None  # through a booking profile's page
+    duration: int | None = None  # minutes, one of the profile's; None: the topic's
+    room_features: frozenset[int] = frozenset()  # asked of an in-person meeting's room
 
     @cached_property
     def zone(self) -> ZoneInfo:
-        """Where the times are shown: the zone the held slot will be shown in everywhere
+        """Where the times are shown. Online and phone: the customer's own zone, when
+        known (booking.zones.customer_own_zone, the rule of the meeting's pages). In person:
+        the zone the held slot will be shown in everywhere
         (booking.models.resolved_zone: its room's, else its employee's), when every room or
         employee the search may pick shares it; else the branch's, else the site's."""
+        own = customer_own_zone(self.meeting_type, self.viewer_zone)
+        if own is not None:
+            return own
         zones = {zone.key for zone in self._candidate_zones()}
         if len(zones) == 1:
             return ZoneInfo(zones.pop())
@@ -63,6 +76,8 @@ class PickerOptions:
             employees = [e for e in employees if e.pk == self.employee.pk]
         if self.location is not None:
             employees = [e for e in employees if e.location_id == self.location.pk]
+        if self.profile is not None:
+            employees = [e for e in employees if e.pk in self.profile.employee_ids]
         if self.meeting_type == MeetingType.PHYSICAL and self.topic.requires_room:
             # Like the search: the active rooms of the branch, or of the employees' branches.
             locations = (
@@ -70,9 +85,18 @@ class PickerOptions:
                 if self.location is not None
                 else {e.location_id for e in employees}
             )
-            rooms = [r for r in config.active_rooms() if r.location_id in locations]
+            required = config.required_room_features(self.topic, self.room_features)
+            rooms = [
+                r
+                for r in config.active_rooms()
+                if r.location_id in locations and config.room_has_features(r.pk, required)
+            ]
             return [resolved_zone(room=room) for room in rooms]
         return [resolved_zone(employee=e) for e in employees]
+
+    @property
+    def room_feature_names(self) -> list[str]:
+        return room_feature_names(self.room_features)
 
     @property
     def meeting_type_label(self) -> str:
@@ -88,6 +112,9 @@ class PickerOptions:
             meeting_types=frozenset({self.meeting_type}),
             location_id=self.location.pk if self.location else None,
             ignore_session_key=self.ignore_session_key,
+            profile=self.profile,
+            duration=timedelta(minutes=self.duration) if self.duration else None,
+            room_features=self.room_features or None,
         )
 
     def horizon(self, now: datetime) -> datetime:
@@ -101,6 +128,8 @@ class PickerTime:
     start: datetime
     seats_left: int
     label: str = ""  # the local time, as the active language writes it
+    is_current: bool = False  # the meeting being moved: shown, not pressable
+    inside_cutoff: bool = False  # once booked, it could no longer be changed online
 
 
 @dataclass
@@ -137,6 +166,12 @@ class PickerWeek:
     @property
     def zone_name(self) -> str:
         return self.zone.key
+
+
+def room_feature_names(ids: Iterable[int]) -> list[str]:
+    """Room features asked for, by name in the active language (a removed one is left out)."""
+    features = catalog.current().features
+    return sorted((str(features[pk]) for pk in ids if pk in features), key=str.casefold)
 
 
 def monday_of(day: date) -> date:

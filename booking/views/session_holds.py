@@ -6,7 +6,7 @@ string alone, decides whether a held time belongs to the browser asking for it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from django.http import HttpRequest
@@ -39,6 +39,9 @@ class HoldInfo:
     employee_choice: str = "any"  # "any" or an employee id, to show the picker again
     reschedule: str = ""  # the reference of the meeting being moved, if any
     done: str = ""  # the meeting's reference once booked: a repeated submit goes there
+    profile_id: int | None = None  # held from a booking profile's page
+    duration: int | None = None  # the profile's duration chosen, in minutes
+    room_features: list[int] = field(default_factory=list)  # asked of the room (ids)
 
 
 def remember_hold(request: HttpRequest, info: HoldInfo) -> None:

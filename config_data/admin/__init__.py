@@ -2,14 +2,15 @@
 
 Branch managers run their own branch here: every list, change page, choice and import
 is limited to the branches `branch_scope` returns for the user (None: all); see scope.
-The pages: locations (with rooms and hours), employees (with hours and absences) and
-topics, on the classes in base and the widgets in widgets. Importing this package
-registers them all; the names other apps' admins build on are importable from here.
+The pages: locations (with rooms and hours), employees (with hours and absences),
+topics and booking profiles (with teams), on the classes in base and the widgets in
+widgets. Importing this package registers them all; the names other apps' admins
+build on are importable from here.
 """
 
 from __future__ import annotations
 
-from config_data.admin import employees, locations, topics
+from config_data.admin import employees, locations, profiles, topics
 from config_data.admin.base import (
     OWN_ADDRESS,
     AdministratorFieldsAdmin,
@@ -55,6 +56,7 @@ __all__ = [
     "is_unrestricted",
     "local_time",
     "locations",
+    "profiles",
     "render_now",
     "scoped_choices",
     "set_branch_scope",

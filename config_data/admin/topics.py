@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from config_data.admin.base import SimpleHistoryAdmin
 from config_data.models import (
@@ -17,13 +18,16 @@ from config_data.models import (
 )
 
 
+# Texts customers read are edited in every language at once, one field per language
+# (config_data/translation.py). Not the tabbed variant: it loads jQuery UI from a CDN,
+# which the admin's CSP refuses.
 @admin.register(CustomerCategory)
-class CustomerCategoryAdmin(admin.ModelAdmin):
+class CustomerCategoryAdmin(TranslationAdmin):
     list_display = ["name", "description"]
-    search_fields = ["name"]
+    search_fields = ["name_en", "name_de", "name_da"]
 
 
-class InformationQuestionInline(admin.TabularInline):
+class InformationQuestionInline(TranslationTabularInline):
     model = InformationQuestion
     extra = 0
 
@@ -47,11 +51,19 @@ class MeetingTopicForm(forms.ModelForm):
                     )
                     % {"locations": ", ".join(str(loc) for loc in missing)},
                 )
+        # Features are asked of the room an in-person meeting takes: without one, of nothing.
+        if data.get("required_room_features") and not (
+            data.get("physical") and data.get("requires_room")
+        ):
+            self.add_error(
+                "required_room_features",
+                _("Only an in-person meeting that needs a room can require room features."),
+            )
         return data
 
 
 @admin.register(MeetingTopic)
-class MeetingTopicAdmin(SimpleHistoryAdmin):
+class MeetingTopicAdmin(TranslationAdmin, SimpleHistoryAdmin):
     form = MeetingTopicForm
     list_display = [
         "name",
@@ -64,12 +76,23 @@ class MeetingTopicAdmin(SimpleHistoryAdmin):
         "active",
     ]
     list_filter = ["active", "customer_bookable", "physical", "online", "phone"]
-    search_fields = ["name", "description"]
-    filter_horizontal = ["employees", "customer_categories"]
+    search_fields = ["name_en", "name_de", "name_da", "description_en"]
+    filter_horizontal = ["employees", "customer_categories", "required_room_features"]
     inlines = [InformationQuestionInline]
     fieldsets = [
         (None, {"fields": ["name", "description", "active", "duration"]}),
-        (_("How it can be held"), {"fields": ["physical", "online", "phone", "requires_room"]}),
+        (
+            _("How it can be held"),
+            {
+                "fields": [
+                    "physical",
+                    "online",
+                    "phone",
+                    "requires_room",
+                    "required_room_features",
+                ]
+            },
+        ),
         (
             _("Who"),
             {"fields": ["employees", "customer_bookable", "customer_categories", "capacity"]},

@@ -28,6 +28,10 @@
     root.querySelectorAll("tr[data-param-name] select:not([aria-label])").forEach(function (select) {
       select.setAttribute("aria-label", select.closest("tr[data-param-name]").dataset.paramName);
     });
+    // Example bodies scroll sideways when long: a keyboard must reach them to scroll.
+    root.querySelectorAll(".highlight-code .microlight:not([tabindex])").forEach(function (code) {
+      code.setAttribute("tabindex", "0");
+    });
     // The dialog's close button: an icon only.
     root.querySelectorAll(".close-modal:not([aria-label])").forEach(function (button) {
       button.setAttribute("aria-label", "Close");

@@ -226,7 +226,7 @@ def test_sign_out_page_for_a_signed_in_user(client, db):
 @pytest.mark.parametrize(
     ("language", "title", "forgot", "skip_link"),
     [
-        ("de", "Anmeldung", "Passwort vergessen?", "Zum Inhalt springen"),
+        ("de", "Anmelden", "Passwort vergessen?", "Zum Inhalt springen"),
         ("da", "Log ind", "Glemt din adgangskode?", "Gå til indhold"),
     ],
 )

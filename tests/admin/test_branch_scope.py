@@ -88,7 +88,7 @@ def test_a_branch_manager_changes_their_room_but_not_another_branchs(branches, m
     """POST to their room saves; POST to branch two's room answers 404 and changes nothing."""
     one, two = branches.one.room, branches.two.room
     form = {
-        "name": "Renamed",
+        "name_en": "Renamed",
         "location": str(one.location_id),
         "capacity": "6",
         "active": "on",
@@ -115,7 +115,7 @@ def test_a_branch_manager_adds_rooms_only_at_their_branch(branches, manager_one)
     choices = {str(value) for value, _ in page.context["adminform"].form.fields["location"].choices}
     assert str(branches.one.location.pk) in choices
     assert str(branches.two.location.pk) not in choices
-    form = {"name": "New", "capacity": "2", "active": "on", "timezone": ""}
+    form = {"name_en": "New", "capacity": "2", "active": "on", "timezone": ""}
     refused = manager_one.post(url, {**form, "location": str(branches.two.location.pk)})
     assert refused.status_code == 200
     assert "location" in refused.context["adminform"].form.errors
@@ -279,7 +279,7 @@ def test_a_branch_manager_cannot_revert_their_own_room_but_an_administrator_can(
     room.name = "Changed"
     room.save()
     form = {
-        "name": old.name,
+        "name_en": old.name,
         "location": str(room.location_id),
         "capacity": str(old.capacity),
         "active": "on",

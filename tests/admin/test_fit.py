@@ -43,7 +43,7 @@ def test_a_zone_not_on_the_list_is_refused_naming_the_field(superuser_client):
     response = superuser_client.post(
         reverse("admin:config_data_location_add"),
         {
-            "name": "Nowhere",
+            "name_en": "Nowhere",
             "timezone": "Mars/Olympus",
             "opening_hours-TOTAL_FORMS": "0",
             "opening_hours-INITIAL_FORMS": "0",

@@ -44,7 +44,7 @@ def test_a_change_in_the_admin_records_who_made_it(branches, manager_one):
     manager_one.post(
         reverse("admin:config_data_room_change", args=[room.pk]),
         {
-            "name": room.name,
+            "name_en": room.name,
             "location": str(room.location_id),
             "capacity": "7",
             "active": "on",

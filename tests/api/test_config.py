@@ -42,6 +42,8 @@ def test_meeting_topics_for_customers(world, caller, catalogue):
         "requiresRoom": True,
         "capacity": 1,
         "informationQuestions": [],
+        "nameI18nList": [{"language": "en", "value": "Mortgage"}],
+        "descriptionI18nList": [],
     }
     assert response.json()[0]["customerCategoryIds"] == [str(business.pk)]
 
@@ -73,7 +75,13 @@ def test_meeting_topics_list_information_questions(world, caller):
     pension = next(t for t in response.json() if t["id"] == str(topic.pk))
     question = topic.information_questions.get()
     assert pension["informationQuestions"] == [
-        {"id": str(question.pk), "text": "Your age?", "helpText": "", "required": True}
+        {
+            "id": str(question.pk),
+            "text": "Your age?",
+            "helpText": "",
+            "required": True,
+            "textI18nList": [{"language": "en", "value": "Your age?"}],
+        }
     ]
 
 
@@ -107,8 +115,20 @@ def test_customer_types(caller):
     private = factories.category("Private")
     response = caller.get("/api/config/customer-types")
     assert response.json() == [
-        {"id": str(business.pk), "name": "Business", "description": ""},
-        {"id": str(private.pk), "name": "Private", "description": ""},
+        {
+            "id": str(business.pk),
+            "name": "Business",
+            "description": "",
+            "nameI18nList": [{"language": "en", "value": "Business"}],
+            "descriptionI18nList": [],
+        },
+        {
+            "id": str(private.pk),
+            "name": "Private",
+            "description": "",
+            "nameI18nList": [{"language": "en", "value": "Private"}],
+            "descriptionI18nList": [],
+        },
     ]
 
 
@@ -127,6 +147,7 @@ def test_employees_are_the_bookable_ones_with_their_location(world, caller):
         "name": "Copenhagen",
         "timeZone": "Europe/Copenhagen",
         "address": ["Main Street 1", "1000 Copenhagen", "Denmark"],
+        "nameI18nList": [{"language": "en", "value": "Copenhagen"}],
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
@@ -10,6 +10,7 @@ import vobject
 from django.core import mail
 
 from booking.models import Customer, Meeting, MeetingStatus, TimeSlot, TimeSlotStatus
+from config_data.models import BookingProfile
 from tests import factories
 from tests.api.helpers import (
     ELEVEN,
@@ -55,6 +56,8 @@ def test_a_meeting_on_a_booked_slot(world, caller):
         "answers": [],
         "location": "Online",
         "timeZone": "Europe/Copenhagen",
+        "subject": "Mortgage",
+        "joinLink": None,
         "createdAt": "2026-06-01T06:00:00Z",
         "cancelledAt": None,
         "outcome": None,
@@ -84,13 +87,30 @@ def test_the_seeds_body_with_a_room_and_in_person(world, caller):
 def test_a_known_customer_id_needs_no_details_again(world, caller):
     """The second meeting for customerId cust-1 may leave `customer` out: the same customer."""
     create_meeting(caller, world)
-    slot = booked_slot(caller, world.bob, token="second")
+    # An hour later: the same person cannot have two meetings at once.
+    later = {"start": "2026-06-02T09:00:00Z", "end": "2026-06-02T10:00:00Z"}
+    slot = booked_slot(caller, world.bob, token="second", **later)
     body = meeting_body(world, slot)
     del body["customer"]
     response = caller.post(MEETINGS, body)
     assert response.status_code == 201, response.content
     assert response.json()["customer"]["email"] == "carla@example.com"
     assert Customer.objects.count() == 1
+
+
+def test_one_customer_cannot_have_two_meetings_at_once_through_the_api(world, caller):
+    """cust-1 has Alice at 10:00; a meeting for cust-1 with Bob at 10:00 is a 409 naming
+    timeSlotId, no second meeting exists, and the booked slot is still the client's."""
+    create_meeting(caller, world)
+    slot = booked_slot(caller, world.bob, token="second")
+    response = caller.post(MEETINGS, meeting_body(world, slot))
+    assert response.status_code == 409, response.content
+    assert (response.json()["code"], response.json()["parameter"]) == (
+        "customer_overlap",
+        "timeSlotId",
+    )
+    assert Meeting.objects.count() == 1
+    assert TimeSlot.objects.get(pk=slot["id"]).status == TimeSlotStatus.BOOKED
 
 
 def test_customer_ids_belong_to_their_client(world, caller, outsider):
@@ -549,3 +569,39 @@ def test_an_invalid_invite_body_is_400(world, caller, raw, parameter):
     response = caller.post(f"{MEETINGS}/{meeting['id']}/ical", raw, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["parameter"] == parameter
+
+
+def test_a_meeting_shows_its_subject_and_join_link(world, caller):
+    """Booked through a profile: subject and joinLink are the meeting's own (its room per
+    meeting); an in-person meeting has no joinLink and the topic's name as subject."""
+    page = BookingProfile.objects.create(
+        employee=world.alice,
+        slug="alice",
+        title="Quick call",
+        subject_template="Call with {{name}}",
+        online_meeting_link="https://meet.example.com/bank-{reference}",
+    )
+    page.topics.set([world.topic])
+    start = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)  # Tuesday 10:00 Copenhagen
+    online = factories.meeting(
+        topic=world.topic,
+        employee=world.alice,
+        start=start,
+        holder=caller.holder,
+        profile=page,
+        profile_fields={"name": "Carla"},
+    )
+    in_person = factories.meeting(
+        topic=world.topic,
+        employee=world.bob,
+        room=world.big_room,
+        meeting_type="physical",
+        start=start,
+        holder=caller.holder,
+    )
+    body = caller.get(f"{MEETINGS}/{online.pk}").json()
+    assert body["subject"] == "Call with Carla"
+    assert body["joinLink"] == f"https://meet.example.com/bank-{online.reference}"
+    body = caller.get(f"{MEETINGS}/{in_person.pk}").json()
+    assert body["subject"] == "Mortgage"
+    assert body["joinLink"] is None

@@ -30,9 +30,9 @@ from tests.api.helpers import issue_token, make_application
 
 Application = get_application_model()
 
-# Every URL oauth-toolkit's urls.py mounted under /o/ before, except the three we keep.
+# Every URL oauth-toolkit's urls.py mounted under /o/ before, except the four we keep
+# (authorize: the consent page of partner apps, tests/api/test_partner_apps.py).
 REMOVED = [
-    "/o/authorize/",
     "/o/applications/",
     "/o/applications/register/",
     "/o/applications/1/",
@@ -96,6 +96,18 @@ def test_application_and_token_pages_are_gone(db, request, url, who):
     http = request.getfixturevalue(who)
     assert http.get(url).status_code == 404
     assert http.post(url, {"name": "Mine"}).status_code == 404
+    assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["signed_in_user", "employee_client"])
+def test_the_consent_page_registers_nothing(db, request, who):
+    """/o/authorize/ answers only for applications staff registered: an unknown client id
+    gets an error page (no redirect), and no account can make an application there."""
+    http = request.getfixturevalue(who)
+    response = http.get("/o/authorize/", {"response_type": "code", "client_id": "mine"})
+    assert response.status_code == 400
+    assert "Location" not in response
+    assert http.post("/o/authorize/", {"name": "Mine"}).status_code in (200, 400)
     assert not Application.objects.exists()
 
 

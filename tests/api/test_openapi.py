@@ -55,6 +55,8 @@ OPERATIONS = {
     ("get", "/api/bookme/waitlist/{waitlistId}"): "read",
     ("delete", "/api/bookme/waitlist/{waitlistId}"): "write",
     ("get", "/api/bookme/meeting-topics"): "read",
+    ("get", "/api/bookme/profiles"): "read",
+    ("get", "/api/bookme/profiles/{profileId}"): "read",
     ("get", "/api/config/customer-types"): "read",
     ("get", "/api/config/employees"): "read",
     ("get", "/api/config/rooms"): "read",
@@ -70,7 +72,28 @@ OPERATIONS = {
     ("get", "/api/bookme/webhooks"): "read",
     ("get", "/api/bookme/webhooks/{webhookId}"): "read",
     ("delete", "/api/bookme/webhooks/{webhookId}"): "write",
+    ("get", "/api/bookme/me/meetings"): "read",
+    ("get", "/api/bookme/me/schedule"): "read",
 }
+# Operations a partner app's token acting for a person may call (booking/api/people.py):
+# some with a client's token too, the "me" ones only with a person's.
+FOR_PERSONS_TOO = {
+    ("get", "/api/bookme/meeting-topics"),
+    ("get", "/api/config/customer-types"),
+    ("get", "/api/config/employees"),
+    ("get", "/api/config/rooms"),
+    ("get", "/api/bookme/meetings/{meetingId}"),
+    ("post", "/api/bookme/meetings/{meetingId}/ical"),
+}
+FOR_PERSONS_ONLY = {("get", "/api/bookme/me/meetings"), ("get", "/api/bookme/me/schedule")}
+
+
+def documented_security(key: tuple[str, str], scope: str) -> list[dict[str, list[str]]]:
+    clients = [{"OAuth2ClientCredentials": [scope]}]
+    persons = [{"OAuth2AuthorizationCode": [scope]}]
+    if key in FOR_PERSONS_ONLY:
+        return persons
+    return clients + persons if key in FOR_PERSONS_TOO else clients
 
 
 @pytest.fixture
@@ -81,15 +104,14 @@ def openapi(db) -> dict:
 
 
 def test_every_endpoint_is_documented_with_its_scope(openapi):
-    """All twelve operations, each behind the OAuth2 client-credentials scheme and its scope."""
+    """Every operation, each behind the OAuth2 client-credentials scheme and its scope, or
+    the authorization code scheme where a partner app's token acting for a person may call."""
     documented = {
         (method, path): operation["security"]
         for path, item in openapi["paths"].items()
         for method, operation in item.items()
     }
-    assert documented == {
-        key: [{"OAuth2ClientCredentials": [scope]}] for key, scope in OPERATIONS.items()
-    }
+    assert documented == {key: documented_security(key, scope) for key, scope in OPERATIONS.items()}
     scheme = openapi["components"]["securitySchemes"]["OAuth2ClientCredentials"]
     assert scheme["type"] == "oauth2"
     assert scheme["flows"]["clientCredentials"]["tokenUrl"] == "/o/token/"
@@ -149,6 +171,7 @@ def test_the_seeds_examples_are_in_the_document(openapi):
         "requireRoom",
         "specificRooms",
         "meetingDuration",
+        "requiredRoomFeatures",  # BookMe's extension, after the seed's own
     ]
     assert next(p for p in available["parameters"] if p["name"] == "requireEmployeeParticipation")[
         "required"

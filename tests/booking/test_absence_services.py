@@ -37,6 +37,7 @@ def staff(world) -> Actor:
 
 
 def alice_meeting(world, start=TEN, now=NOW, **kwargs):
+    kwargs.setdefault("customer_email", "carla@example.com")
     return factories.meeting(
         topic=world.topic, employee=world.alice, start=start, now=now, **kwargs
     )

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from booking import services
 from booking.actors import Actor
+from booking.busy import occupies
 from booking.errors import HoldExpired, LimitReached
 from booking.models import Meeting, TimeSlot, TimeSlotStatus
-from booking.search import SlotSearch, find_slots, occupies
+from booking.search import SlotSearch, find_slots
 from tests import factories
 from tests.web.conftest import answers_for, details_data, held_slot_id, hold
 

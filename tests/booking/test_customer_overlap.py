@@ -10,12 +10,12 @@ from booking import services
 from booking.actors import Actor
 from booking.errors import Conflict
 from booking.models import Meeting, TimeSlot, TimeSlotStatus
-from booking.services.meetings import check_customer_free
 from tests import factories
 from tests.concurrency import race
 
 TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)  # Tuesday 10:00 Copenhagen
 NOW = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+CARLA = "carla@example.com"
 THREADS = 6
 
 
@@ -41,9 +41,9 @@ def booked(
 
 
 def create_for(world, slot: TimeSlot, email: str, holder: str = "session:tab") -> Meeting:
-    """The meeting as booking_confirm makes it: the customer, the overlap check, the meeting."""
+    """The meeting as booking_confirm makes it: the customer, then the meeting (whose service
+    checks the overlap)."""
     customer = services.customer_upsert(name="Carla", email=email)
-    check_customer_free(customer, start=slot.start, end=slot.end)
     return services.meeting_create(
         actor=Actor.from_holder(holder),
         time_slot_id=slot.pk,
@@ -57,7 +57,9 @@ def create_for(world, slot: TimeSlot, email: str, holder: str = "session:tab") -
 def test_second_overlapping_meeting_of_one_email_is_refused_naming_the_start(world):
     """Alice 10:00 is booked for carla@; Bob 10:30 for CARLA@ (another record) is a 409 on
     `start`, and no second meeting exists."""
-    factories.meeting(topic=world.topic, employee=world.alice, start=TEN, now=NOW)
+    factories.meeting(
+        topic=world.topic, employee=world.alice, start=TEN, now=NOW, customer_email=CARLA
+    )
     slot = booked(world, world.bob, TEN + timedelta(minutes=30))
     with pytest.raises(Conflict) as caught:
         create_for(world, slot, "CARLA@Example.com")
@@ -80,7 +82,9 @@ def test_second_overlapping_meeting_of_one_email_is_refused_naming_the_start(wor
 )
 def test_adjacent_times_and_other_people_are_not_refused(world, email, offset):
     """Only a real overlap of the same email is refused."""
-    factories.meeting(topic=world.topic, employee=world.alice, start=TEN, now=NOW)
+    factories.meeting(
+        topic=world.topic, employee=world.alice, start=TEN, now=NOW, customer_email=CARLA
+    )
     slot = booked(world, world.bob, TEN + offset)
     create_for(world, slot, email)
     assert Meeting.objects.count() == 2
@@ -88,7 +92,9 @@ def test_adjacent_times_and_other_people_are_not_refused(world, email, offset):
 
 def test_a_cancelled_meeting_does_not_block_its_time(world):
     """After cancelling, the customer may book an overlapping time again."""
-    first = factories.meeting(topic=world.topic, employee=world.alice, start=TEN, now=NOW)
+    first = factories.meeting(
+        topic=world.topic, employee=world.alice, start=TEN, now=NOW, customer_email=CARLA
+    )
     services.meeting_cancel(actor=factories.FACTORY_ACTOR, meeting_id=first.pk, now=NOW)
     create_for(world, booked(world, world.bob, TEN), "carla@example.com")
     assert Meeting.objects.confirmed().count() == 1
@@ -125,3 +131,23 @@ def test_two_tabs_confirming_different_employees_at_once_book_only_one(world, fr
     assert Meeting.objects.confirmed().count() == 3
     # The loser's time stays held for its tab (its booking rolled back), not lost to a 500.
     assert TimeSlot.objects.filter(status=TimeSlotStatus.RESERVED).count() == 3
+
+
+def test_moving_onto_a_time_of_another_meeting_of_the_same_person_is_refused(world):
+    """Carla has Alice at 10:00 and Bob at 12:00; moving Bob's to 10:30 is a 409 on `start`
+    and the meeting keeps its time. Moving it to 12:30, over its own old time, is fine."""
+    factories.meeting(
+        topic=world.topic, employee=world.alice, start=TEN, now=NOW, customer_email=CARLA
+    )
+    noon = TEN + timedelta(hours=2)
+    moved = factories.meeting(
+        topic=world.topic, employee=world.bob, start=noon, now=NOW, customer_email=CARLA
+    )
+    with pytest.raises(Conflict) as caught:
+        factories.reschedule(moved, start=TEN + timedelta(minutes=30), now=NOW)
+    assert (caught.value.code, caught.value.field) == ("customer_overlap", "start")
+    moved.refresh_from_db()
+    assert moved.start == noon
+    factories.reschedule(moved, start=noon + timedelta(minutes=30), now=NOW)
+    moved.refresh_from_db()
+    assert moved.start == noon + timedelta(minutes=30)

@@ -221,7 +221,9 @@ def test_a_lost_dispatch_is_made_again_after_a_minute_and_sends_each_email_once(
     half-way for another: a minute later dispatch_lost makes up for both, and whoever had
     an email scheduled already gets no second one."""
     with django_capture_on_commit_callbacks(execute=False):
-        factories.meeting(topic=world.topic, employee=world.alice, start=TEN)
+        factories.meeting(
+            topic=world.topic, employee=world.alice, start=TEN, customer_email="carla@example.com"
+        )
     real_schedule = tasks.schedule
 
     def locked_for_the_employee(name: str, **kwargs) -> None:

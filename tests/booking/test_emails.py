@@ -72,6 +72,7 @@ def book(world, committed):
         kwargs.setdefault("topic", world.topic)
         kwargs.setdefault("employee", world.alice)
         kwargs.setdefault("start", TEN)
+        kwargs.setdefault("customer_email", "carla@example.com")
         with committed():
             meeting = factories.meeting(**kwargs)
         return meeting

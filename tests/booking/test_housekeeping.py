@@ -225,3 +225,23 @@ def test_a_starting_worker_starts_nothing_when_housekeeping_is_off(db, clock, ru
     tasks.run_effect.enqueue("nothing-by-this-key")
     run_tasks()
     assert pending_housekeeping() == []
+
+
+def test_public_holidays_are_imported_for_locations_with_a_country(db, clock, run_tasks):
+    """A run imports this year's and next year's holidays of a location with a country;
+    staff's opening on one survives the next run; a location without a country gets none."""
+    from datetime import date
+
+    from config_data.models import ClosedDay
+
+    danish = factories.location(holiday_country="DK")
+    plain = factories.location()
+    run_housekeeping(clock, run_tasks)
+    imported = ClosedDay.objects.filter(location=danish)
+    assert imported.count() == 20
+    assert {d.year for d in imported.values_list("date", flat=True)} == {2026, 2027}
+    assert not ClosedDay.objects.filter(location=plain).exists()
+    imported.filter(date=date(2026, 12, 25)).update(open_anyway=True)
+    run_housekeeping(clock, run_tasks)
+    assert imported.count() == 20
+    assert imported.get(date=date(2026, 12, 25)).open_anyway

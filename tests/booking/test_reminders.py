@@ -49,6 +49,7 @@ def book(world, clock, django_capture_on_commit_callbacks):
         clock.move_to(booked_at)
         kwargs.setdefault("topic", world.topic)
         kwargs.setdefault("employee", world.alice)
+        kwargs.setdefault("customer_email", "carla@example.com")
         with django_capture_on_commit_callbacks(execute=True):
             meeting = factories.meeting(start=start, **kwargs)
         background.dispatch_queued()  # a worker's first step: the handlers plan the reminders

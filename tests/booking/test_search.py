@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from booking import services
 from booking.actors import Actor
+from booking.busy import busy_rows, instant, occupies
 from booking.errors import InvalidRequest
 from booking.models import LONGEST_BLOCK, TimeSlot, TimeSlotStatus
-from booking.search import SlotSearch, find_slots, instant, occupies
+from booking.search import SlotSearch, find_slots
 from config_data.models import Absence, ClosedDay
 from tests import factories
 
@@ -321,16 +322,15 @@ def test_busy_times_read_as_text_match_the_stored_instants(world):
 @pytest.mark.django_db
 @pytest.mark.parametrize("days", [1, 3])
 def test_the_written_out_busy_query_matches_the_querysets(days):
-    """search._busy_rows is TimeSlot.objects.overlapping().for_resources() in plain SQL:
+    """busy.busy_rows is TimeSlot.objects.overlapping().for_resources() in plain SQL:
     both find the same slots, with the same times."""
-    from booking.search import _busy_rows
 
     topic = build_branch(employees=3, rooms=2, busy_days=4)
     employee_ids = sorted(topic.employees.values_list("pk", flat=True))
     room_ids = sorted(factories.Room.objects.values_list("pk", flat=True))
     start = TUESDAY + timedelta(hours=8)
     end = start + timedelta(days=days)
-    rows = _busy_rows(start, end, employee_ids, room_ids, with_sessions=True)
+    rows = busy_rows(start, end, employee_ids, room_ids, with_sessions=True)
     expected = {
         (s.employee_id, s.room_id, s.blocked_start, s.blocked_end, s.session_key, s.start, s.end)
         for s in TimeSlot.objects.overlapping(start, end).for_resources(
@@ -341,6 +341,6 @@ def test_the_written_out_busy_query_matches_the_querysets(days):
     assert {
         (r[2], r[3], instant(r[4]), instant(r[5]), r[6], instant(r[8]), instant(r[9])) for r in rows
     } == expected
-    assert _busy_rows(start, end, [], [], with_sessions=False) == []
-    only_rooms = _busy_rows(start, end, [], room_ids, with_sessions=False)
+    assert busy_rows(start, end, [], [], with_sessions=False) == []
+    only_rooms = busy_rows(start, end, [], room_ids, with_sessions=False)
     assert all(r[3] in room_ids for r in only_rooms)

@@ -15,14 +15,15 @@ PHONE = {"width": 390, "height": 844}
 
 def open_the_picker(page) -> None:
     page.goto("/")
-    page.get_by_label("I am a").select_option(label="Private")
+    page.get_by_role("link", name="Private", exact=True).click()
+    page.locator('[aria-current="true"]', has_text="Private").wait_for()
     page.get_by_role("link", name="Choose Mortgage advice").click()
     page.get_by_label("Online", exact=True).check()
     page.get_by_role("button", name="Show free times").click()
     page.wait_for_url(re.compile(r"/times/"))
-    if page.get_by_role("table").get_by_role("button").count() == 0:
-        page.locator("#week-next-free").click()
-        page.get_by_role("table").get_by_role("button").first.wait_for()
+    if page.locator("#picker-times").get_by_role("button").count() == 0:
+        page.locator("#month-next-free").click()
+        page.locator("#picker-times").get_by_role("button").first.wait_for()
 
 
 def overflows_horizontally(page) -> bool:
@@ -40,7 +41,7 @@ def test_phone_width_pages_fit_the_screen_and_pass_axe(new_page, axe_check, book
     open_the_picker(page)
     assert not overflows_horizontally(page)
     axe_check(page, label="times (phone)")
-    page.get_by_role("table").get_by_role("button").first.click()
+    page.locator("#picker-times").get_by_role("button").first.click()
     page.wait_for_url(re.compile(r"/hold/\d+/"))
     assert not overflows_horizontally(page)
     axe_check(page, label="details (phone)")
@@ -49,9 +50,9 @@ def test_phone_width_pages_fit_the_screen_and_pass_axe(new_page, axe_check, book
 def test_a_time_can_be_chosen_with_the_keyboard_and_focus_is_visible(page, bookable):
     """Tab reaches the free times, the focused one is outlined, Enter holds it."""
     open_the_picker(page)
-    first_time = page.get_by_role("table").get_by_role("button").first
-    page.locator("#week-next").focus()
-    for _ in range(3):  # past the navigation to the first time of the week
+    first_time = page.locator("#picker-times").get_by_role("button").first
+    page.locator("#picker a.month-day").last.focus()
+    for _ in range(3):  # past the calendar's last day to the first time of the chosen day
         if first_time.evaluate("button => button === document.activeElement"):
             break
         page.keyboard.press("Tab")
@@ -70,15 +71,15 @@ def test_the_core_path_works_without_javascript(new_page, bookable):
     """Plain links and forms: category, topic, options, time, details, confirmation."""
     page = new_page(javascript=False)
     page.goto("/")
-    page.get_by_label("I am a").select_option(label="Private")
-    page.get_by_role("button", name="Show topics").click()
+    page.get_by_role("link", name="Private", exact=True).click()  # a plain link
+    page.wait_for_url(re.compile(r"\?category=\d+$"))
     page.get_by_role("link", name="Choose Mortgage advice").click()
     page.get_by_label("Online", exact=True).check()
     page.get_by_role("button", name="Show free times").click()
     page.wait_for_url(re.compile(r"/times/"))
-    if page.get_by_role("table").get_by_role("button").count() == 0:
-        page.locator("#week-next-free").click()
-    page.get_by_role("table").get_by_role("button").first.click()
+    if page.locator("#picker-times").get_by_role("button").count() == 0:
+        page.locator("#month-next-free").click()
+    page.locator("#picker-times").get_by_role("button").first.click()
     page.wait_for_url(re.compile(r"/hold/\d+/"))
     page.get_by_role("textbox", name="Your name", exact=True).fill("Nils No-Script")
     page.get_by_role("textbox", name="Email", exact=True).fill("nils@example.com")
@@ -98,7 +99,7 @@ def test_account_pages_pass_axe_including_errors(page, axe_check, transactional_
     page.get_by_role("textbox", name="Email").fill("nora@example.com")
     page.get_by_label(re.compile(r"^Password\W*$")).fill("short")
     page.get_by_label(re.compile(r"^Password \(again\)")).fill("other")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create an account").click()
     page.locator(".field-error").first.wait_for()
     axe_check(page, label="signup with errors")
 

@@ -9,30 +9,13 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from booking.models import TimeSlot, TimeSlotStatus
+from tests.browser.variants import VARIANTS, gettext_in
 
 pytestmark = pytest.mark.browser
 
-PHONE, DESKTOP = 390, 1280
-VARIANTS = [
-    pytest.param("en", PHONE, True, id="en-phone-js"),
-    pytest.param("en", DESKTOP, False, id="en-desktop-nojs"),
-    pytest.param("de", PHONE, False, id="de-phone-nojs"),
-    pytest.param("de", DESKTOP, True, id="de-desktop-js"),
-]
 HOLD_URL = re.compile(r"/hold/(\d+)/")
-
-
-def gettext_in(language: str):
-    """The site's own translation of a UI string, so the test reads what a user would."""
-
-    def t(message: str) -> str:
-        with translation.override(language):
-            return translation.gettext(message)
-
-    return t
 
 
 def times_path(bookable) -> str:
@@ -40,10 +23,10 @@ def times_path(bookable) -> str:
 
 
 def first_free_time(page):
-    """The first free time button of the week shown (or of the next week with one)."""
-    times = page.get_by_role("table").get_by_role("button")
+    """The first free time button of the day shown (or of the next month with one)."""
+    times = page.locator("#picker-times").get_by_role("button")
     if times.count() == 0:
-        page.locator("#week-next-free").click()
+        page.locator("#month-next-free").click()
         times.first.wait_for()
     return times.first
 
@@ -89,7 +72,7 @@ def test_back_to_the_picker_shows_the_hold_with_continue_and_release(
 def test_the_same_time_pressed_in_a_second_tab_opens_the_same_hold(
     new_page, bookable, language, width, javascript
 ):
-    """Two tabs show the same week; both press the same time: one hold, the second tab
+    """Two tabs show the same day; both press the same time: one hold, the second tab
     lands on it with a note, and no error."""
     t = gettext_in(language)
     first = new_page(language=language, width=width, javascript=javascript)

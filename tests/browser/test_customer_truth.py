@@ -14,29 +14,11 @@ from django.utils import formats, timezone, translation
 
 from booking.models import Meeting, MeetingStatus
 from tests import factories
+from tests.browser.variants import VARIANTS, gettext_in
 
 pytestmark = pytest.mark.browser
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-PHONE, DESKTOP = 390, 1280
-
-# Every language, width and script setting appears; pairs rather than all eight runs.
-VARIANTS = [
-    pytest.param("en", PHONE, True, id="en-phone-js"),
-    pytest.param("en", DESKTOP, False, id="en-desktop-nojs"),
-    pytest.param("de", PHONE, False, id="de-phone-nojs"),
-    pytest.param("de", DESKTOP, True, id="de-desktop-js"),
-]
-
-
-def gettext_in(language: str):
-    """The site's own translation of a UI string, so the test reads what a user would."""
-
-    def t(message: str) -> str:
-        with translation.override(language):
-            return translation.gettext(message)
-
-    return t
 
 
 def tomorrow_ten() -> datetime:
@@ -113,13 +95,28 @@ def test_cancel_with_a_reason_leaves_one_banner(
 
 
 @pytest.mark.parametrize(("language", "width", "javascript"), VARIANTS[:2])
-def test_reschedule_opens_on_the_meetings_week(
+def test_reschedule_opens_on_the_meetings_day(
     new_page, axe_check, meeting, language, width, javascript
 ):
-    """The picker shows the meeting's own week, with its time marked as current."""
+    """The month picker opens on the meeting's own day (named by the times' heading and
+    marked in the calendar), with its time marked as current and not pressable."""
     t = gettext_in(language)
     page = new_page(language=language, width=width, javascript=javascript)
     page.goto(f"/m/{meeting.reference}/reschedule/")
-    assert page.get_by_text(t("(current)")).is_visible()
+    day = meeting.start.astimezone(COPENHAGEN).date()
+    with translation.override(language):
+        named = f"{formats.date_format(day, 'l')} {formats.date_format(day, 'DATE_FORMAT')}"
+    assert page.locator("#picker-times-heading").inner_text().strip() == named
+    chosen = page.locator('#picker [aria-current="true"]')
+    assert f"day={day.isoformat()}" in (chosen.get_attribute("href") or "")
+    current = page.locator("#picker-times .slot-current")
+    assert t("(current)") in current.inner_text()
+    assert "10:00" in current.inner_text()
+    assert (
+        page.locator(
+            f'#picker-times button[value="{meeting.start.astimezone(ZoneInfo("UTC")).isoformat()}"]'
+        ).count()
+        == 0
+    )
     if javascript:  # axe-core runs as a script: only where scripts run
         axe_check(page, label=f"reschedule {language} {width}")

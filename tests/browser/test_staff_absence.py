@@ -63,6 +63,6 @@ def test_an_absence_moves_a_meeting_to_a_colleague(new_page, live_server, bookab
     assert moved.employee == bob
     assert moved.start == meeting.start
     run_tasks()
-    changes = [m for m in mail.outbox if m.to == ["carla@example.com"] and "Bob" in m.body]
+    changes = [m for m in mail.outbox if m.to == [meeting.customer.email] and "Bob" in m.body]
     assert changes, [m.subject for m in mail.outbox]
     assert page.violations == []  # no CSP violation on the way

@@ -101,8 +101,8 @@ def test_working_hours_ending_before_they_start_are_refused(staff_client, world)
 
 def topic_form(employee, **overrides) -> dict[str, Any]:
     data = {
-        "name": "Wills",
-        "description": "",
+        "name_en": "Wills",
+        "description_en": "",
         "active": "on",
         "duration": "60",
         "physical": "on",

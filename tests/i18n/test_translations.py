@@ -142,12 +142,24 @@ def test_no_literal_ui_string_is_missing_from_the_catalogue(language):
 TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 
 PAGES = {
-    "de": ["Termin buchen", "Zum Inhalt springen", "Sprache", "Ich bin", "Themen anzeigen"],
-    "da": ["Book et møde", "Gå til indhold", "Sprog", "Jeg er", "Vis emner"],
+    "de": ["Termin buchen", "Zum Inhalt springen", "Sprache", "Ich bin", "Themen für "],
+    "da": ["Book et møde", "Gå til indhold", "Sprog", "Jeg er", "Emner for "],
 }
 PICKER = {
-    "de": ["Zeit wählen", "Dienstag", "Juni", "Nächste Woche", "Zeitzone Europe/Copenhagen"],
-    "da": ["Vælg et tidspunkt", "tirsdag", "juni", "Næste uge", "tidszonen Europe/Copenhagen"],
+    "de": [
+        "Zeit wählen",
+        "Dienstag",
+        "Juni",
+        "Frühester freier Termin",
+        "Zeitzone Europe/Copenhagen",
+    ],
+    "da": [
+        "Vælg et tidspunkt",
+        "tirsdag",
+        "juni",
+        "Første ledige tid",
+        "tidszonen Europe/Copenhagen",
+    ],
 }
 
 

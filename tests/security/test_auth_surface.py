@@ -35,7 +35,6 @@ def signed_in_session(live_server, transactional_db) -> requests.Session:
         "/o/applications/",
         "/o/applications/register/",
         "/o/authorized_tokens/",
-        "/o/authorize/?response_type=code&client_id=x",
         "/o/userinfo/",
         "/o/.well-known/openid-configuration",
     ],
@@ -44,6 +43,19 @@ def test_a_signed_in_account_cannot_reach_client_registration(live_server, signe
     """The attack: sign up, open /o/applications/register/, make a client. Now: 404."""
     response = signed_in_session.get(live_server.url + path, timeout=10, allow_redirects=False)
     assert response.status_code == 404
+
+
+def test_the_consent_page_knows_only_registered_partner_apps(live_server, signed_in_session):
+    """/o/authorize/ is the partner apps' consent page: an unknown client gets an error page,
+    never a redirect, and nothing is registered."""
+    response = signed_in_session.get(
+        live_server.url + "/o/authorize/?response_type=code&client_id=x",
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert not Application.objects.exists()
 
 
 def test_an_api_client_cannot_introspect_another_clients_token(make_live_client):

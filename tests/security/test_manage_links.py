@@ -48,7 +48,7 @@ def booked(world, live_server):
             start=start,
             description="Buying a flat",
             now=start - timedelta(days=1),
-            **kwargs,
+            **{"customer_email": "carla@example.com", **kwargs},
         )
         return Meeting.objects.with_details().get(pk=meeting.pk)
 

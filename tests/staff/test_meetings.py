@@ -45,6 +45,7 @@ def meeting(world) -> Meeting:
         now=NOW,
         answers={topic.information_questions.get().pk: "A lot"},
         description="About the new house",
+        customer_email="carla@example.com",
     )
     Customer.objects.filter(pk=found.customer_id).update(phone="+45 1234")
     return found
@@ -219,6 +220,7 @@ def test_past_no_shows_of_the_customer_are_counted_and_listed(world, bob_client,
             employee=world.bob,
             start=old_start,
             now=old_start - timedelta(days=1),
+            customer_email="carla@example.com",
         )
         Meeting.objects.filter(pk=old.pk).update(
             outcome=MeetingOutcome.NO_SHOW, outcome_at=old_start

@@ -274,11 +274,11 @@ def test_hold_survives_signing_in(client, bank, held):
 
 
 def test_choose_another_time_releases_the_hold(client, bank, held):
-    """ "Choose another time" gives the time back and returns to the same week's picker."""
+    """ "Choose another time" gives the time back and returns to the picker on its day."""
     response = client.post(reverse("booking:release", args=[held]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("booking:times", args=[bank.topic.pk]))
-    assert "week=2026-06-01" in response["Location"]
+    assert "day=2026-06-02" in response["Location"]
     assert f"category={bank.private.pk}" in response["Location"]
     assert TimeSlot.objects.get(pk=held).status == TimeSlotStatus.CANCELLED
     assert client.get(details_url(held)).status_code == 404

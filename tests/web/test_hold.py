@@ -93,11 +93,12 @@ def test_time_not_offered_is_refused_with_a_message(client, bank):
 
 
 def test_time_taken_by_someone_else_is_refused(client, bank):
-    """Bob is booked at ten: holding ten with Bob is refused, and the week is shown again."""
+    """Bob is booked at ten: holding ten with Bob is refused, and that day is shown again."""
     existing_meeting(bank, employee=bank.bob, start=TUESDAY_TEN)
     response = hold(client, bank.topic, employee=str(bank.bob.pk))
     assert_refused(response, 409, "This time is not available.")
-    assert "Week of 1 June – 7 June 2026" in response.content.decode()
+    html = response.content.decode()
+    assert '<h3 id="picker-times-heading" tabindex="-1">Tuesday 2 June 2026</h3>' in html
     assert TimeSlot.objects.count() == 1
 
 

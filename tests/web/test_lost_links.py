@@ -91,8 +91,10 @@ def test_past_cancelled_and_other_peoples_meetings_are_not_listed(
 ):
     """Only meetings not yet over and not cancelled, of that address only."""
     tomorrow = TUESDAY_TEN + timedelta(days=1)
-    upcoming = existing_meeting(bank, employee=bank.bob, start=tomorrow)  # carla@example.com
-    cancelled = existing_meeting(bank, employee=bank.alice, start=tomorrow)
+    carla = {"customer_email": "carla@example.com"}
+    upcoming = existing_meeting(bank, employee=bank.bob, start=tomorrow, **carla)
+    later = tomorrow + timedelta(hours=4)  # one person has one meeting at a time
+    cancelled = existing_meeting(bank, employee=bank.alice, start=later, **carla)
     services.meeting_cancel(actor=Actor.system(), meeting_id=cancelled.pk)
     other = existing_meeting(
         bank, employee=bank.alice, start=tomorrow + timedelta(hours=2), customer_email="dan@x.org"

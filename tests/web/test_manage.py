@@ -146,21 +146,41 @@ def slot_id_from(response) -> int:
 
 
 def test_reschedule_picker_shows_the_current_time_marked(client, meeting):
-    """The same picker, with the meeting's own time shown as current, not as a button."""
+    """The same picker, on the meeting's own day, with its time shown as current, not as a
+    button; the day's other times are buttons and the next day is a link."""
     html = client.get(url("reschedule", meeting)).content.decode()
     assert "Choose a new time" in html
     assert 'id="picker"' in html
-    assert "(current)" in html
+    assert '<span class="slot slot-current">10:00 <small>(current)</small></span>' in html
     assert f'value="{TUESDAY_TEN.isoformat()}"' not in html
-    assert f'value="{WEDNESDAY_TEN.isoformat()}"' in html
+    assert f'value="{(TUESDAY_TEN + timedelta(hours=1)).isoformat()}"' in html
+    assert f'href="?employee={meeting.employee.pk}&amp;day=2026-06-03#picker-times"' in html
 
 
 def test_reschedule_picker_htmx_partial(client, meeting):
-    """Week changes on the reschedule page swap only the picker."""
-    response = client.get(
-        url("reschedule", meeting) + "?week=2026-06-08", headers={"HX-Request": "true"}
-    )
-    assert response.content.decode().lstrip().startswith('<section id="picker"')
+    """Day and month changes on the reschedule page swap only the picker."""
+    for query in ("?day=2026-06-08", "?month=2026-07"):
+        response = client.get(url("reschedule", meeting) + query, headers={"HX-Request": "true"})
+        assert response.content.decode().lstrip().startswith('<section id="picker"')
+
+
+def test_reschedule_picker_earliest_link_opens_on_the_first_free_time(client, meeting):
+    """The reschedule picker opens on the meeting's day; "Earliest available" shows the
+    first free time instead (Monday 1 June), keeping the employee choice."""
+    html = client.get(url("reschedule", meeting)).content.decode()
+    earliest = f"?employee={meeting.employee.pk}&amp;earliest=1"
+    assert f'id="picker-earliest" class="button button-secondary" href="{earliest}"' in html
+    html = client.get(url("reschedule", meeting) + earliest.replace("&amp;", "&")).content.decode()
+    assert '<h3 id="picker-times-heading" tabindex="-1">Monday 1 June 2026</h3>' in html
+
+
+def test_reschedule_picker_bad_day_is_a_400_with_the_meetings_day(client, meeting):
+    """A tampered day in the address: 400 naming it, the picker on the meeting's day."""
+    response = client.get(url("reschedule", meeting) + "?day=2026-99-01")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "&quot;day&quot; in the address is not a date of the form YYYY-MM-DD." in html
+    assert '<h3 id="picker-times-heading" tabindex="-1">Tuesday 2 June 2026</h3>' in html
 
 
 def test_reschedule_moves_the_meeting_and_frees_the_old_time(client, meeting):

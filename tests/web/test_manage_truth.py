@@ -95,27 +95,27 @@ def test_staff_see_the_customers_reason(client, meeting):
     assert "Found another bank." in html
 
 
-def test_reschedule_opens_on_the_meetings_own_week(client, bank):
-    """Without a chosen week the picker shows the week of the meeting, not the first free."""
+def test_reschedule_opens_on_the_meetings_own_day(client, bank):
+    """Without a chosen day the picker shows the day of the meeting, not the first free."""
     meeting = book(client, bank, start=NEXT_TUESDAY_TEN)
     html = client.get(url("reschedule", meeting)).content.decode()
-    assert "Week of 8 June – 14 June 2026" in html
+    assert '<h3 id="picker-times-heading" tabindex="-1">Tuesday 9 June 2026</h3>' in html
     assert "(current)" in html
 
 
 def test_reschedule_picker_marks_times_inside_the_cutoff(client, meeting):
     """Times within 24 hours from now would be closed to changes at once: they say so."""
-    html = client.get(url("reschedule", meeting)).content.decode()
     # Monday 1 June afternoon is inside the cut-off; Wednesday is not.
-    monday = html.split('headers="day-2026-06-01"', 1)[1].split("</td>", 1)[0]
-    wednesday = html.split('headers="day-2026-06-03"', 1)[1].split("</td>", 1)[0]
+    monday = client.get(url("reschedule", meeting) + "?day=2026-06-01").content.decode()
+    wednesday = client.get(url("reschedule", meeting) + "?day=2026-06-03").content.decode()
     assert "slot-inside-cutoff" in monday
     assert "(no later changes online)" in monday
     assert "slot-inside-cutoff" not in wednesday
+    assert 'name="start"' in wednesday
 
 
-def test_reschedule_picker_week_parameter_still_wins(client, meeting):
-    """An explicit week (the week navigation) is shown, not the meeting's own."""
-    week = (meeting.start + timedelta(days=7)).date().isoformat()
-    html = client.get(url("reschedule", meeting) + f"?week={week}").content.decode()
-    assert "Week of 8 June – 14 June 2026" in html
+def test_reschedule_picker_day_parameter_still_wins(client, meeting):
+    """An explicit day (the calendar's links) is shown, not the meeting's own."""
+    day = (meeting.start + timedelta(days=7)).date().isoformat()
+    html = client.get(url("reschedule", meeting) + f"?day={day}").content.decode()
+    assert '<h3 id="picker-times-heading" tabindex="-1">Tuesday 9 June 2026</h3>' in html

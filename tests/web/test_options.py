@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from booking import services
+from booking.actors import Actor
+from booking.views.remembered import BRANCH_KEY
 from tests import factories
+from tests.web.conftest import TUESDAY_TEN, book
 
 
 def options_url(topic, **params):
@@ -159,3 +168,159 @@ def test_back_button_restores_the_options_page_as_a_reload_would(client, world):
         assert "Please choose a branch." in html
         assert "Alice" in html
         assert "Erik" in html
+
+
+# Defaults: the meeting type first in the usual order, the branch the customer used last.
+
+
+def checked_type(html: str) -> str:
+    match = re.search(r'<input type="radio" name="type" value="(\w+)"[^>]* checked', html)
+    assert match, "no meeting type is preselected"
+    return match.group(1)
+
+
+def selected_location(html: str) -> str:
+    """The branch the select shows (the first without a selected option, as browsers do)."""
+    select = html.split('name="location"', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r'<option value="(\d+)"( selected)?>', select)
+    return next((value for value, selected in options if selected), options[0][0])
+
+
+def offered_employee_names(html: str) -> list[str]:
+    select = html.split('name="employee"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="\d+"[^>]*>([^<,]+)', select)
+
+
+@pytest.fixture
+def branches(bank):
+    """Aalborg (first by name) and Odense beside Copenhagen, each with one employee and a
+    room; all three hold the bank's topic."""
+    made = {}
+    for name in ("Aalborg", "Odense"):
+        location = factories.location(name=name)
+        factories.room(location=location, name=f"{name} room")
+        bank.topic.employees.add(factories.employee(location=location, name=f"{name} adviser"))
+        made[name] = location
+    made["Copenhagen"] = bank.world.location
+    return made
+
+
+def test_meeting_types_default_to_the_first_in_the_usual_order(client, world):
+    """In person comes first when offered; without it, online before phone."""
+    url = reverse("booking:options", args=[world.topic.pk])
+    assert checked_type(client.get(url).text) == "physical"
+    remote = factories.topic(name="Remote", physical=False, phone=True, employees=[world.alice])
+    assert checked_type(client.get(reverse("booking:options", args=[remote.pk])).text) == "online"
+
+
+def test_the_branch_chosen_last_in_the_session_is_preselected(client, bank, branches):
+    """Without a signal the select shows the first branch; after the picker was opened for
+    Odense, the options show Odense (a page without JavaScript still lists everyone)."""
+    url = reverse("booking:options", args=[bank.topic.pk])
+    assert selected_location(client.get(url).text) == str(branches["Aalborg"].pk)
+    times = reverse("booking:times", args=[bank.topic.pk])
+    query = {"type": "physical", "location": branches["Odense"].pk, "employee": "any"}
+    assert client.get(times, query).status_code == 200
+    html = client.get(url).text
+    assert selected_location(html) == str(branches["Odense"].pk)
+    assert offered_employee_names(html) == [
+        "Aalborg adviser",
+        "Alice",
+        "Bob",
+        "Odense adviser",
+    ]
+
+
+def test_htmx_refresh_narrows_employees_to_the_remembered_branch(client, bank, branches):
+    """Choosing "in person" with JavaScript shows the remembered branch and its employees."""
+    times = reverse("booking:times", args=[bank.topic.pk])
+    client.get(
+        times, {"type": "physical", "location": branches["Copenhagen"].pk, "employee": "any"}
+    )
+    response = client.get(
+        reverse("booking:options", args=[bank.topic.pk]),
+        {"type": "physical", "employee": "any"},
+        headers={"HX-Request": "true"},
+    )
+    assert selected_location(response.text) == str(branches["Copenhagen"].pk)
+    assert offered_employee_names(response.text) == ["Alice", "Bob"]
+
+
+def test_this_sessions_branch_comes_before_the_last_meeting(client, bank, branches):
+    """The branch chosen in this session wins, as the category does; without one, a
+    signed-in customer's last in-person meeting says it; signed out, a new session has
+    neither and shows the first branch."""
+    carla = get_user_model().objects.create_user("carla", "carla@example.com", "pw")
+    client.force_login(carla)
+    odense = branches["Odense"]
+    book(client, bank, meeting_type="physical", location=str(odense.pk))
+    url = reverse("booking:options", args=[bank.topic.pk])
+    session = client.session
+    session.pop(BRANCH_KEY, None)  # booking chose Odense in this session: forget that
+    session.save()
+    assert selected_location(client.get(url).text) == str(odense.pk)
+    times = reverse("booking:times", args=[bank.topic.pk])
+    copenhagen = branches["Copenhagen"].pk
+    client.get(times, {"type": "physical", "location": copenhagen, "employee": "any"})
+    assert selected_location(client.get(url).text) == str(copenhagen)
+    client.logout()
+    assert selected_location(client.get(url).text) == str(branches["Aalborg"].pk)
+
+
+def test_a_cancelled_or_online_meeting_says_no_branch(client, bank, branches):
+    """Only confirmed in-person meetings count: the session's branch shows instead."""
+    carla = get_user_model().objects.create_user("carla", "carla@example.com", "pw")
+    client.force_login(carla)
+    odense = branches["Odense"]
+    met = book(client, bank, meeting_type="physical", location=str(odense.pk))
+    services.meeting_cancel(actor=Actor.system(), meeting_id=met.pk)
+    book(client, bank, TUESDAY_TEN + timedelta(hours=2), employee=str(bank.alice.pk))
+    copenhagen = branches["Copenhagen"].pk
+    client.get(
+        reverse("booking:times", args=[bank.topic.pk]),
+        {"type": "physical", "location": copenhagen, "employee": "any"},
+    )
+    url = reverse("booking:options", args=[bank.topic.pk])
+    assert selected_location(client.get(url).text) == str(copenhagen)
+
+
+def test_a_remembered_branch_not_offered_falls_back_to_the_first(client, bank, branches):
+    """A branch this topic has nobody at, or a stale value, is not a crash: the first shows."""
+    elsewhere = factories.location(name="Elsewhere")
+    for stale in (elsewhere.pk, "not a number", 99999):
+        session = client.session
+        session[BRANCH_KEY] = stale
+        session.save()
+        response = client.get(reverse("booking:options", args=[bank.topic.pk]))
+        assert response.status_code == 200
+        assert selected_location(response.text) == str(branches["Aalborg"].pk)
+
+
+def test_a_bad_branch_at_the_picker_is_not_remembered(client, bank, branches):
+    """Invalid options send the customer back and leave the remembered branch alone."""
+    times = reverse("booking:times", args=[bank.topic.pk])
+    odense = branches["Odense"].pk
+    client.get(times, {"type": "physical", "location": odense, "employee": "any"})
+    response = client.get(times, {"type": "physical", "location": "x", "employee": "any"})
+    assert response.status_code == 302
+    assert client.session[BRANCH_KEY] == odense
+    client.get(times, {"type": "online", "employee": "any"})  # online: no branch chosen
+    assert client.session[BRANCH_KEY] == odense
+
+
+def test_the_adviser_met_last_decides_the_branch_shown(client, bank, branches, frozen_clock):
+    """A signed-in customer who met Alice (Copenhagen) gets Alice and Copenhagen, not the
+    session's Odense: the defaults submitted as they are give the picker, not an error."""
+    carla = get_user_model().objects.create_user("carla", "carla@example.com", "pw")
+    client.force_login(carla)
+    book(client, bank, employee=str(bank.alice.pk))
+    frozen_clock.shift(timedelta(days=2))  # met now
+    times = reverse("booking:times", args=[bank.topic.pk])
+    odense = branches["Odense"].pk
+    client.get(times, {"type": "physical", "location": odense, "employee": "any"})
+    html = client.get(reverse("booking:options", args=[bank.topic.pk])).text
+    copenhagen = str(branches["Copenhagen"].pk)
+    assert selected_location(html) == copenhagen
+    assert f'<option value="{bank.alice.pk}" selected>' in html
+    query = {"type": "physical", "location": copenhagen, "employee": bank.alice.pk}
+    assert client.get(times, query).status_code == 200

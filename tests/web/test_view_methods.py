@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
+from config_data.models import BookingProfile
 from tests.web.conftest import book
 
 OUR_APPS = ("booking", "config_data", "bookme_site")
@@ -64,8 +65,16 @@ def visitor(bank, django_user_model) -> tuple[Client, dict[str, object]]:
         "meeting_id": meeting.pk,
         "absence_id": 1,  # staff pages: a 404 for this visitor still names its methods
         "object_id": 1,
+        "slug": profile_slug(bank),
     }
     return client, values
+
+
+def profile_slug(bank) -> str:
+    """A real booking profile's address (/p/<slug>/)."""
+    page = BookingProfile.objects.create(employee=bank.alice, slug="alice", title="Alice")
+    page.topics.set([bank.topic])
+    return page.slug
 
 
 @pytest.mark.django_db

@@ -117,7 +117,7 @@ class TestMeetingCreate:
 
     def test_creating_a_meeting_stays_within_its_query_budget(self, world):
         """Lock the slot, check it, the topic's rules and its employee, save the meeting,
-        clear the slot's expiry and record its one event: 10 queries at most.
+        clear the slot's expiry and record its one event: a dozen queries at most.
 
         The objects in hand are not re-read to validate their foreign keys, and the
         employee check reads one row, not every employee of the topic."""
@@ -133,8 +133,10 @@ class TestMeetingCreate:
                 customer=who,
                 meeting_type="online",
             )
-        # 12: two of them lock the customer and look for their overlapping meetings.
-        assert len(queries.captured_queries) <= 12, [q["sql"] for q in queries.captured_queries]
+        # Two lock the customer and look for their overlapping meetings; PostgreSQL also
+        # takes an advisory lock on the email (check_customer_free).
+        budget = 13 if connection.vendor == "postgresql" else 12
+        assert len(queries.captured_queries) <= budget, [q["sql"] for q in queries.captured_queries]
         employee_reads = [q["sql"] for q in queries if "config_data_employee" in q["sql"]]
         assert all("LIMIT 1" in sql for sql in employee_reads), employee_reads
 
