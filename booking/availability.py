@@ -3,8 +3,10 @@
 Everything here works on aware datetimes in UTC. Weekly hours are wall-clock times
 in a zone; they become UTC spans day by day, so DST is handled by zoneinfo:
 
-- a start that falls in a spring-forward gap moves to the first real instant after it
-  (fold=0), an end in the gap moves to the last real instant before it (fold=1);
+- a wall-clock time in a spring-forward gap does not exist: a start there is read with
+  the offset before the change (fold=0) and so moves later by the gap (02:30 becomes
+  03:30 summer time), an end with the offset after it (fold=1) and so moves earlier
+  (02:30 becomes 01:30), never stretching an interval over time that was not worked;
 - in the repeated autumn hour a start takes the first occurrence and an end the second,
   so a working interval never loses time that really exists.
 

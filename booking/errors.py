@@ -55,6 +55,7 @@ MESSAGES: dict[str, Promise] = {
     "profile_field_text": _("The field %(name)r takes text."),
     "profile_field_too_long": _("%(name)s can be at most %(limit)s characters."),
     "profile_closed": _("This booking page cannot be booked on that day."),
+    "profile_hours": _("This booking page cannot be booked at that time."),
     "profile_topic": _("This booking page does not offer %(topic)s."),
     "profile_duration": _("This booking page does not offer meetings of %(minutes)s minutes."),
     "profile_employee": _("This booking page books other employees."),

@@ -76,6 +76,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "phone": "customer.phone",
         "external_id": "customerId",
         "description": "description",
+        "profile": "profileId",
+        "profile_fields": "profileFields",
     },
     "meeting_id": {
         "meeting": "meetingId",
@@ -96,6 +98,7 @@ API_CODES: dict[str, str] = {
     "(authorization code), not a client's own token.",
     "not_found": "No such endpoint, or an unknown id (or another client's).",
     "unknown_room_feature": "requiredRoomFeatures names a room feature that does not exist.",
+    "unknown_profile": "profileId names no booking profile.",
     "method_not_allowed": "The endpoint does not take this HTTP method.",
     "conflict": "The object is not in the state the operation needs.",
     "body_too_large": "The request body is larger than the API takes.",
@@ -158,7 +161,9 @@ def body_too_large(limit: int) -> str:
 
 
 def api_parameter(field: str | None, context: str) -> str | None:
-    """The API's name for a domain field: mapped, answers.<id> kept, else camelCased."""
+    """The API's name for a domain field: mapped, answers.<id> kept, the key of a mapped
+    map kept as sent (profile_fields.first_name -> profileFields.first_name), else
+    camelCased."""
     if field is None:
         return None
     mapped = PARAMETERS[context].get(field)
@@ -166,6 +171,9 @@ def api_parameter(field: str | None, context: str) -> str | None:
         return mapped
     if field.startswith("answers."):
         return field
+    head, dot, key = field.partition(".")
+    if dot and head in PARAMETERS[context]:
+        return f"{PARAMETERS[context][head]}.{key}"
     head, *rest = field.split("_")
     return head + "".join(part.title() for part in rest)
 

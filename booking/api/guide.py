@@ -122,6 +122,14 @@ curl -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/jso
 the invitation goes to (later `customerId` alone is enough). `answers` maps the theme's
 question ids to the customer's answers. The answer (201) is the meeting, with its `id`.
 
+Through a booking profile (`GET /api/bookme/profiles`), add its `id` as `profileId` and its
+`additionalFields` as `profileFields`, e.g. `"profileId": "7", "profileFields": {"name":
+"Carla"}` (the required ones must be given). The profile must be open on the meeting's day
+and offer the theme, the slot's length, employee and time (its `workHours`); the meeting
+takes its `subject`, description and online link. An unknown or closed profile is a 400
+naming `profileId`, a missing field one naming `profileFields.<name>`, a time outside its
+hours a 400 `profile_hours`.
+
 **6. The invite** (.ics) for your own calendar or to pass on:
 
 ```sh

@@ -32,7 +32,8 @@ from booking.api.schemas import (
 from booking.errors import InvalidRequest
 from booking.ical import meeting_calendar, meeting_location
 from booking.models import Customer, Meeting, MeetingAnswer, TimeSlot
-from config_data.models import Employee, MeetingType, Room
+from booking.views.profiles import profiles_with_owners
+from config_data.models import BookingProfile, Employee, MeetingType, Room
 
 router = Router(tags=["5-6. Meetings"])
 
@@ -117,6 +118,23 @@ def _answers(given: dict[str, str] | None) -> dict[int, str]:
     return answers
 
 
+def _profile(profile_id: str | None) -> BookingProfile | None:
+    """The booking profile profileId names, with the owners its checks read. One that
+    names none is the body's fault (400), as a closed one is (the service's check)."""
+    if profile_id is None:
+        return None
+    pk = to_pk(profile_id)
+    found = profiles_with_owners().filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise ApiError(
+            400,
+            f"profileId {profile_id!r} names no booking profile.",
+            parameter="profileId",
+            code="unknown_profile",
+        )
+    return found
+
+
 def _customer(payload: MeetingIn, caller: ApiCaller) -> Customer:
     """The customer by the client's customerId: updated from `customer` when sent, else
     found or recorded as the client's reference alone (no contact details, no email)."""
@@ -168,9 +186,16 @@ def create_meeting(request: ApiRequest, payload: MeetingIn) -> Status[MeetingOut
     it records or updates the details and the invitation goes to that email.
     Answers to the topic's information questions go in `answers`, keyed by question id.
 
+    Through a booking profile: `profileId` and its additionalFields in `profileFields`
+    (`{"name": "Carla"}`). The profile must be open on the meeting's day, offer the theme
+    and the slot's length, employee and time (its workHours); its subject, description
+    and online link become the meeting's. An unknown or closed profile is a 400 naming
+    profileId, a missing or unknown field one naming `profileFields.<name>`.
+
     Checked in this order: authentication (401/403), the body's shape (400), the slot is
     yours (404), its state (409, whatever else the body holds), then the theme,
-    category, employee and room ids (404), and last how the meeting fits (400/409).
+    category, employee and room ids (404), the profile id (400), and last how the
+    meeting fits (400/409).
     """
     holder = request.auth.holder
     slot: TimeSlot = lookups.own_time_slot(holder, payload.time_slot_id, parameter="timeSlotId")
@@ -187,6 +212,7 @@ def create_meeting(request: ApiRequest, payload: MeetingIn) -> Status[MeetingOut
         lookups.must_match(payload.room_id, slot.room_id, Room, parameter="roomId")
     elif payload.room_id is not None:
         room = lookups.room(payload.room_id, parameter="roomId")
+    profile = _profile(payload.profile_id)
     answers = _answers(payload.answers)
     with transaction.atomic():
         meeting = services.meeting_create(
@@ -200,6 +226,8 @@ def create_meeting(request: ApiRequest, payload: MeetingIn) -> Status[MeetingOut
             description=payload.description,
             answers=answers,
             booked_by=payload.booked_by,
+            profile=profile,
+            profile_fields=payload.profile_fields,
         )
     # Answered from the objects in hand, not read again: the slot (locked by the service),
     # the customer, and the employee and room with their locations from the catalog.

@@ -33,6 +33,7 @@ from booking.models import (
 )
 from booking.validators import has_line_break_or_control
 from config_data.models import MeetingTopic, RoomFeature
+from config_data.profile_text import FIELD_MAX_LENGTH, MAX_FIELDS
 
 # Times outside this range are surely a mistake, and far ones overflow date arithmetic.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -158,6 +159,9 @@ InstantIn = Annotated[
 ]
 Instant = Annotated[datetime, AfterValidator(_utc)]
 Answer = Annotated[Text, Field(max_length=ANSWER_MAX_LENGTH)]
+# A booking profile's {{variable}}: its name (at most 40 characters) and the customer's value.
+ProfileFieldName = Annotated[str, Field(max_length=40, examples=["company"])]
+ProfileFieldValue = Annotated[Text, Field(max_length=FIELD_MAX_LENGTH)]
 
 
 # Plain pydantic models, not ninja.Schema: its per-object Django attribute resolution
@@ -454,6 +458,20 @@ class MeetingIn(InSchema):
         None,
         max_length=MAX_LIST_ITEMS,
         description="Answers to the topic's information questions, by question id.",
+    )
+    profile_id: Id | None = Field(
+        None,
+        description="BookMe extension: book through this booking profile (GET "
+        "/bookme/profiles): its topics, durations, period and work hours must allow the "
+        "meeting, and its subject, description and online link become the meeting's.",
+        examples=["7"],
+    )
+    profile_fields: dict[ProfileFieldName, ProfileFieldValue] | None = Field(
+        None,
+        max_length=MAX_FIELDS,
+        description="BookMe extension: the profile's additionalFields, by name; each "
+        "required one must be given. Only with profileId.",
+        examples=[{"name": "Carla", "company": "Acme"}],
     )
 
 

@@ -487,6 +487,16 @@ def meeting_reschedule(
     new_slot = locked_slot(new_time_slot_id, actor=actor)
     if new_slot.pk != meeting.time_slot_id:
         _check_move_keeps(meeting, new_slot)
+        if meeting.profile is not None and actor.is_customer:
+            # The customer moves within what the profile's page offers; staff moving it for
+            # an absence may give it to a colleague outside the profile.
+            check_profile_allows(
+                meeting.profile,
+                topic=meeting.topic,
+                minutes=int((new_slot.end - new_slot.start) / timedelta(minutes=1)),
+                employee_id=new_slot.employee_id,
+                start=new_slot.start,
+            )
     book_locked(new_slot, actor=actor, now=now)
     if new_slot.pk == meeting.time_slot_id:
         return meeting

@@ -4,12 +4,14 @@ keeps them; whether a meeting is one the profile offers; the texts the meeting k
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from booking.availability import ProfileWindow, covers, local_days, profile_spans
 from booking.errors import InvalidRequest
-from config_data.models import BookingProfile, MeetingTopic
+from config_data.models import BookingProfile, Employee, MeetingTopic
 from config_data.profile_text import FIELD_MAX_LENGTH, render_template
-from config_data.profiles import employee_day
+from config_data.profiles import employee_day, weekly_windows
 
 
 def checked_profile_fields(
@@ -66,14 +68,40 @@ def check_profile_allows(
     start: datetime,
 ) -> None:
     """A meeting booked through the profile is one its page offers: one of its topics and
-    durations, with one of its owner's employees, on a day of its period for that employee
-    (their zone, as the search reads the period)."""
+    durations, with one of its owner's employees, on a day of its period and inside its
+    weekly hours for that employee (their zone, as the search reads both). The page only
+    offers such times; an API client may hold any working time and then name the profile."""
     check_profile_offers(profile, topic=topic, minutes=minutes)
     employee = next((e for e in profile.owner_employees() if e.pk == employee_id), None)
     if employee is None:
         raise InvalidRequest("profile_employee", field="employee")
     if not profile.is_open_on(employee_day(employee, start)):
         raise InvalidRequest("profile_closed", field="profile")
+    _check_within_hours(profile, employee, start=start, end=start + timedelta(minutes=minutes))
+
+
+def profile_window(profile: BookingProfile) -> ProfileWindow:
+    """The profile's limits as the engine reads them (its hours: one query)."""
+    hours = list(profile.hours.all())
+    return ProfileWindow(
+        weekly=weekly_windows(hours) if hours else None,
+        first_day=profile.active_from,
+        last_day=profile.active_until,
+    )
+
+
+def _check_within_hours(
+    profile: BookingProfile, employee: Employee, *, start: datetime, end: datetime
+) -> None:
+    """[start, end) lies inside one of the profile's windows, computed by the engine's own
+    function (profile_spans): the same wall-clock times to instants, DST included."""
+    window = profile_window(profile)
+    if window.weekly is None:
+        return  # no hours of its own: the working hours the hold was checked against rule
+    zone = ZoneInfo(employee.effective_timezone)
+    spans = profile_spans(window, zone, local_days(start, end, zone))
+    if not covers(spans, [s for s, _ in spans], start, end):
+        raise InvalidRequest("profile_hours", field="time_slot")
 
 
 def profile_texts(

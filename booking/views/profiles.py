@@ -13,26 +13,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from booking import catalog
-from booking.availability import ProfileWindow
 from booking.errors import InvalidRequest
 from booking.forms import offered_types
 from booking.search import ProfileRestriction
-from booking.services.profiles import check_profile_offers
+from booking.services.profiles import check_profile_offers, profile_window
 from booking.views.rendering import HtmxHttpRequest, render_page
 from config_data.models import BookingProfile, Employee, MeetingTopic, MeetingType
-from config_data.profiles import weekly_windows
 
 
 def restriction_for(profile: BookingProfile) -> ProfileRestriction:
     """The profile's limits as a search takes them (its hours: one query)."""
-    hours = list(profile.hours.all())
     return ProfileRestriction(
         employee_ids=frozenset(e.pk for e in profile.owner_employees()),
-        window=ProfileWindow(
-            weekly=weekly_windows(hours) if hours else None,
-            first_day=profile.active_from,
-            last_day=profile.active_until,
-        ),
+        window=profile_window(profile),
         profile_id=profile.pk,
     )
 

@@ -38,6 +38,7 @@ from booking.models import (
     TimeSlot,
 )
 from config_data.models import MeetingTopic
+from config_data.profile_text import FIELD_MAX_LENGTH
 from tests.api.helpers import (
     BOOKED,
     TEN,
@@ -288,6 +289,7 @@ def test_each_stored_strings_max_length_is_the_models(openapi):
         ("ReserveIn", "token"): TimeSlot._meta.get_field("token").max_length,
         ("MeetingIn", "description"): DESCRIPTION_MAX_LENGTH,
         ("MeetingIn", "answers"): MeetingAnswer._meta.get_field("answer").max_length,
+        ("MeetingIn", "profileFields"): FIELD_MAX_LENGTH,
         ("IcalIn", "description"): DESCRIPTION_MAX_LENGTH,
         ("IcalIn", "title"): MeetingTopic._meta.get_field("name").max_length,
         # Stored as "<application id>:<customerId>": the id and its colon take the rest.

@@ -19,7 +19,7 @@ from booking.errors import InvalidRequest
 from booking.ical import meeting_calendar
 from booking.models import Meeting
 from booking.services.profiles import check_profile_allows, checked_profile_fields
-from config_data.models import BookingProfile, OpeningHours, WorkingHours
+from config_data.models import BookingProfile, OpeningHours, ProfileHours, WorkingHours
 from tests import factories
 
 TEN = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)  # Tuesday 10:00 Copenhagen
@@ -337,3 +337,72 @@ def test_the_profile_period_is_read_in_the_employees_zone(world, page, start, al
         with pytest.raises(InvalidRequest) as caught:
             check(start=start)
         assert caught.value.code == "profile_closed"
+
+
+# --- the profile's weekly hours, in the employee's zone ------------------------------------------
+
+
+def utc(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("weekday", "hours", "start", "allowed"),
+    [
+        # Mondays 09-10 Copenhagen: 08:00 UTC in winter time (23 March) ...
+        (0, (time(9), time(10)), utc(3, 23, 8), True),
+        (0, (time(9), time(10)), utc(3, 23, 7), False),
+        # ... and 07:00 UTC the Monday after the change to summer time (30 March).
+        (0, (time(9), time(10)), utc(3, 30, 7), True),
+        (0, (time(9), time(10)), utc(3, 30, 8), False),
+        # Sunday 29 March, 02:30 does not exist: read with the offset before the change,
+        # as the engine reads working hours, the hours begin at 01:30 UTC (03:30 CEST).
+        (6, (time(2, 30), time(4)), utc(3, 29, 1, 30), True),
+        (6, (time(2, 30), time(4)), utc(3, 29, 1), False),
+        # Sunday 25 October, 02:00-03:00 happens twice: the hours hold both (00-02 UTC).
+        (6, (time(2), time(3)), utc(10, 25, 1, 30), True),
+        (6, (time(2), time(3)), utc(10, 25, 2), False),
+    ],
+    ids=[
+        "winter-inside",
+        "winter-an-hour-early",
+        "summer-inside",
+        "summer-at-the-winter-instant",
+        "spring-gap-as-the-engine-reads-it",
+        "spring-gap-before",
+        "autumn-repeated-hour",
+        "autumn-after",
+    ],
+)
+def test_the_profiles_hours_are_read_in_the_employees_zone(
+    world, page, weekday, hours, start, allowed
+):
+    """A 30-minute meeting must lie inside the profile's weekly hours, wall-clock times in
+    the employee's zone (Copenhagen) converted day by day as the engine does: DST moves
+    the UTC instants, a time in the gap is read as the engine reads it, a repeated hour
+    counts twice."""
+    ProfileHours.objects.create(profile=page, weekday=weekday, start=hours[0], end=hours[1])
+    check = functools.partial(
+        check_profile_allows, page, topic=world.topic, minutes=30, employee_id=world.alice.pk
+    )
+    if allowed:
+        check(start=start)
+    else:
+        with pytest.raises(InvalidRequest) as caught:
+            check(start=start)
+        assert (caught.value.code, caught.value.field) == ("profile_hours", "time_slot")
+
+
+def test_a_meeting_outside_the_profiles_hours_is_not_created(world, page):
+    """Tuesday 10:00 is in Alice's working hours, so it can be held; the profile books
+    only 13-15: meeting_create refuses it with profile_hours and creates nothing. Inside
+    the hours the booking succeeds; a profile without hours takes any working time."""
+    ProfileHours.objects.create(profile=page, weekday=1, start=time(13), end=time(15))
+    with pytest.raises(InvalidRequest) as caught:
+        book(world, page)
+    assert caught.value.code == "profile_hours"
+    assert not Meeting.objects.exists()
+    assert book(world, page, start=TEN + timedelta(hours=3)).profile == page
+    page.hours.all().delete()
+    later = book(world, page, start=TEN + timedelta(hours=1), email="dan@example.com")
+    assert later.profile == page

@@ -3,7 +3,7 @@ length, and the room features the customer asked for."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from booking.actors import Actor
 from booking.errors import InvalidRequest, SlotUnavailable
 from booking.models import Meeting, TimeSlot, TimeSlotStatus
 from booking.services.absences import absence_meeting_move, move_candidates
-from config_data.models import BookingProfile, RoomFeature
+from config_data.models import BookingProfile, ProfileHours, RoomFeature
 from tests import factories
 from tests.conftest import NOW
 
@@ -103,6 +103,24 @@ class TestLength:
         moved = reschedule(profile_meeting, reserve(world, start=TEN + 3 * HOUR, length=HOUR))
         assert (moved.start, moved.end) == (TEN + 3 * HOUR, TEN + 4 * HOUR)
         assert moved.profile is not None
+
+    def test_a_customer_cannot_move_a_profile_meeting_outside_its_hours(
+        self, profile_meeting, world
+    ):
+        """The page offers Tuesdays and Wednesdays 09:00-12:00 only: a customer's move to
+        Wednesday 14:00 is refused on the slot (the meeting stays), one to 10:00 is taken."""
+        for weekday in (1, 2):
+            ProfileHours.objects.create(
+                profile=profile_meeting.profile, weekday=weekday, start=time(9), end=time(12)
+            )
+        afternoon = reserve(world, start=WEDNESDAY_TEN + 4 * HOUR, length=HOUR)
+        with pytest.raises(InvalidRequest) as error:
+            reschedule(profile_meeting, afternoon)
+        assert (error.value.code, error.value.field) == ("profile_hours", "time_slot")
+        profile_meeting.refresh_from_db()
+        assert profile_meeting.start == TEN
+        moved = reschedule(profile_meeting, reserve(world, start=WEDNESDAY_TEN, length=HOUR))
+        assert moved.start == WEDNESDAY_TEN
 
 
 class TestRequestedFeatures:
