@@ -1,4 +1,4 @@
-"""What one request costs over HTTP: the Public API's searches and the website's week picker.
+"""What one request costs over HTTP: the Public API's searches and the website's picker.
 
     python bench/http_latency.py [--size M] [--db sqlite,postgres] [--runs 200]
 
@@ -41,7 +41,7 @@ from servers import HOST, CpuMeter, manage, start_server, stop_server
 TARGETS = {
     "API available: 1 employee x 1 day": 5.0,
     "API available: all employees x 14 days": 40.0,
-    "website week picker": 15.0,
+    "website month picker": 15.0,
 }
 
 
@@ -84,7 +84,7 @@ class Requests:
             "API available: 1 employee x 1 day": self.one_by_one,
             "API available: all employees x 14 days": self.all_by_fourteen,
             "API available: 1 employee x 30 days": self.one_by_month,
-            "website week picker": self.week_picker,
+            "website month picker": self.month_picker,
         }
 
     def _available(self, params: dict[str, str]):
@@ -116,14 +116,15 @@ class Requests:
             }
         )
 
-    def week_picker(self, n: int):
-        week = date.fromisoformat(self.world["days"][0].isoformat()) + timedelta(days=7 * (n % 3))
+    def month_picker(self, n: int):
+        """The customer's picker: a month of days with free times and one day's times."""
+        day = date.fromisoformat(self.world["days"][0].isoformat()) + timedelta(days=7 * (n % 3))
         params = {
             "category": self.world["category"],
             "type": "physical",
             "location": self.world["location"],
             "employee": "any",
-            "week": week.isoformat(),
+            "day": day.isoformat(),
         }
         return self.client.get(f"/book/{self.world['topic']}/times/", params=params)
 
