@@ -3,12 +3,14 @@ fields, history, and weekly intervals."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
@@ -78,12 +80,33 @@ class SimpleHistoryAdmin(BaseHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class BranchScopedAdmin(AdministratorFieldsAdmin):
+class LocalFieldsMixin:
+    """Plain date and time inputs, zone help on zoned fields, and foreign-key choices limited
+    to the user's branches: the same for a model's page and for its inlines."""
+
+    formfield_overrides: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = LOCAL_WIDGETS
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        return super().formfield_for_dbfield(  # type: ignore[misc]
+            db_field, request, **zone_help(db_field, kwargs)
+        )
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
+        scoped = scoped_choices(db_field.related_model, request)
+        if scoped is not None:
+            kwargs["queryset"] = scoped
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class BranchScopedAdmin(LocalFieldsMixin, AdministratorFieldsAdmin):
     """Limits a branch manager to their branches: lists, change pages (another branch's
     object answers 404), foreign-key choices, history and imports."""
 
     location_lookup = "location"  # the path from this model to its branch
-    formfield_overrides = LOCAL_WIDGETS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
@@ -104,15 +127,7 @@ class BranchScopedAdmin(AdministratorFieldsAdmin):
     ) -> forms.Field | None:
         if db_field.name == "timezone":  # chosen from the IANA list, not typed
             kwargs["widget"] = timezone_select(inherited=db_field.blank)
-        return super().formfield_for_dbfield(db_field, request, **zone_help(db_field, kwargs))
-
-    def formfield_for_foreignkey(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelChoiceField[Any] | None:
-        scoped = scoped_choices(db_field.related_model, request)
-        if scoped is not None:
-            kwargs["queryset"] = scoped
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # The history pages are not overridden (a view defined here would take any HTTP method,
     # tests/web/test_view_methods.py); their hooks refuse another branch's object instead.
@@ -138,23 +153,8 @@ class BranchScopedAdmin(AdministratorFieldsAdmin):
         return {**kwargs, "locations": branch_scope(request.user)}
 
 
-class LocalInline(admin.TabularInline):
+class LocalInline(LocalFieldsMixin, admin.TabularInline):
     """An inline with the plain date/time inputs and branch-limited choices."""
-
-    formfield_overrides = LOCAL_WIDGETS
-
-    def formfield_for_dbfield(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> forms.Field | None:
-        return super().formfield_for_dbfield(db_field, request, **zone_help(db_field, kwargs))
-
-    def formfield_for_foreignkey(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelChoiceField[Any] | None:
-        scoped = scoped_choices(db_field.related_model, request)
-        if scoped is not None:
-            kwargs["queryset"] = scoped
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ZoneAwareAdmin(BranchScopedAdmin):
